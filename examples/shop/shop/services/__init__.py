@@ -1,0 +1,1 @@
+"""Business logic and integrations shared by the routers."""

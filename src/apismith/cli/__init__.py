@@ -1,0 +1,34 @@
+"""The ``apismith`` command: one Typer app, one module per subcommand."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from apismith.cli import review, routes, rules
+from apismith.cli.common import ExitCode
+
+app = typer.Typer(
+    name="apismith",
+    help="A backend engineer in a box for FastAPI services.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("review")(review.review_command)
+app.command("routes")(routes.routes_command)
+app.command("rules")(rules.rules_command)
+app.command("rule")(rules.rule_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(ExitCode.ERROR)
+
+
+__all__ = ["ExitCode", "app", "main"]

@@ -1,0 +1,72 @@
+"""The result types every capability produces: findings, their fixes and their rating."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How much harm the defect can do; ordered so ``>=`` compares with ``--fail-on``."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Confidence(enum.IntEnum):
+    """How sure the rule is that the finding is a real defect."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Applicability(enum.Enum):
+    """Whether ``apismith fix`` may apply a fix on its own (as ruff defines the levels)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY = "display"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """The remedy for a finding: a title always, a mechanical edit when one is known."""
+
+    title: str
+    applicability: Applicability = Applicability.DISPLAY
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One defect at one place. ``path`` is relative to the reviewed root, ``/``-separated."""
+
+    rule: str
+    name: str
+    family: str
+    severity: Severity
+    confidence: Confidence
+    cwe: int | None
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    fix: Fix | None = None
+    excerpt: str = ""
+    related: tuple[str, ...] = field(default=())
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Deterministic report order: file, position, rule, message."""
+        return (self.path, self.line, self.column, self.rule, self.message)

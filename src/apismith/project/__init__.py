@@ -1,0 +1,1 @@
+"""The FastAPI project model: discovery, parsing, names, apps, routers, routes, models."""

@@ -1,0 +1,175 @@
+"""One parsed Python file: its dotted name, import table, top-level bindings and a node index."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+TEST_MARKERS = ("tests/", "test/", "testing/")
+
+
+def is_test_path(relpath: str) -> bool:
+    """Whether a file is test code, by the names pytest and unittest use."""
+    name = relpath.rsplit("/", 1)[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(f"/{marker}" in f"/{relpath}" for marker in TEST_MARKERS)
+    )
+
+
+@dataclass(slots=True)
+class NodeIndex:
+    """Nodes of interest gathered in one walk, each with its enclosing function (or None)."""
+
+    calls: list[tuple[ast.Call, Function | None]] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    function_owner: dict[int, Function | None] = field(default_factory=dict)
+    classes: list[ast.ClassDef] = field(default_factory=list)
+    assigns: list[tuple[ast.Assign | ast.AnnAssign, Function | None]] = field(default_factory=list)
+    compares: list[tuple[ast.Compare, Function | None]] = field(default_factory=list)
+    handlers: list[tuple[ast.ExceptHandler, Function | None]] = field(default_factory=list)
+    returns: list[tuple[ast.Return, Function]] = field(default_factory=list)
+    loops: list[tuple[ast.For | ast.AsyncFor | ast.While | ast.comprehension, Function | None]] = (
+        field(default_factory=list)
+    )
+
+
+def build_index(tree: ast.Module) -> NodeIndex:
+    """Walk ``tree`` once and sort the interesting nodes into a :class:`NodeIndex`."""
+    index = NodeIndex()
+    stack: list[tuple[ast.AST, Function | None]] = [(tree, None)]
+    while stack:
+        node, owner = stack.pop()
+        if isinstance(node, ast.Call):
+            index.calls.append((node, owner))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            index.functions.append(node)
+            index.function_owner[id(node)] = owner
+            for child in (*node.decorator_list, node.args, *([node.returns] if node.returns else [])):
+                stack.append((child, owner))
+            stack.extend((child, node) for child in reversed(node.body))
+            continue
+        elif isinstance(node, ast.ClassDef):
+            index.classes.append(node)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            index.assigns.append((node, owner))
+        elif isinstance(node, ast.Compare):
+            index.compares.append((node, owner))
+        elif isinstance(node, ast.ExceptHandler):
+            index.handlers.append((node, owner))
+        elif isinstance(node, ast.Return) and owner is not None:
+            index.returns.append((node, owner))
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
+            index.loops.append((node, owner))
+        stack.extend((child, owner) for child in reversed(list(ast.iter_child_nodes(node))))
+    index.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    return index
+
+
+@dataclass(slots=True)
+class Module:
+    """A parsed file of the project and what it binds at top level."""
+
+    path: Path
+    relpath: str
+    name: str
+    source: str
+    tree: ast.Module
+    is_package: bool = False
+    is_test: bool = False
+    imports: dict[str, str] = field(default_factory=dict)
+    bindings: dict[str, ast.AST] = field(default_factory=dict)
+    index: NodeIndex = field(default_factory=NodeIndex)
+    _lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """Source lines, computed once."""
+        if self._lines is None:
+            self._lines = self.source.splitlines()
+        return self._lines
+
+    def line(self, number: int) -> str:
+        """Text of a 1-based line, or an empty string past the end."""
+        lines = self.lines
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+    @property
+    def package(self) -> str:
+        """The package relative imports start from."""
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+    def imports_any(self, *prefixes: str) -> bool:
+        """Cheap guard: whether any import names one of ``prefixes`` (``"fastapi"``, ...)."""
+        return any(
+            target == prefix or target.startswith(prefix + ".")
+            for target in self.imports.values()
+            for prefix in prefixes
+        )
+
+    def functions_named(self) -> Iterator[tuple[str, Function]]:
+        """Top-level functions with their names."""
+        for name, node in self.bindings.items():
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield name, node
+
+
+def collect_bindings(module: Module) -> None:
+    """Fill ``module.imports`` and ``module.bindings`` from its top-level statements."""
+    for statement in _top_level(module.tree.body):
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    module.imports[alias.asname] = alias.name
+                else:
+                    head = alias.name.partition(".")[0]
+                    module.imports[head] = head
+        elif isinstance(statement, ast.ImportFrom):
+            base = _absolute(module, statement)
+            for alias in statement.names:
+                if alias.name != "*":
+                    full = f"{base}.{alias.name}" if base else alias.name
+                    module.imports[alias.asname or alias.name] = full
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            module.bindings[statement.name] = statement
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    module.bindings[target.id] = statement.value
+        elif (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and statement.value is not None
+        ):
+            module.bindings[statement.target.id] = statement.value
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Top-level statements, looking inside ``if``/``try`` blocks (TYPE_CHECKING, fallbacks)."""
+    for statement in body:
+        if isinstance(statement, ast.If):
+            yield from _top_level(statement.body)
+            yield from _top_level(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            yield from _top_level(statement.body)
+            for handler in statement.handlers:
+                yield from _top_level(handler.body)
+        else:
+            yield statement
+
+
+def _absolute(module: Module, statement: ast.ImportFrom) -> str:
+    if not statement.level:
+        return statement.module or ""
+    parts = module.package.split(".") if module.package else []
+    if statement.level > 1:
+        parts = parts[: len(parts) - (statement.level - 1)]
+    if statement.module:
+        parts.append(statement.module)
+    return ".".join(parts)

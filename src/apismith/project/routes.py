@@ -1,0 +1,626 @@
+"""FastAPI applications, routers and path operations, with their dependency closure."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from apismith.project.classes import ClassCatalog
+from apismith.project.constants import constant_str
+from apismith.project.module import Function, Module
+from apismith.project.project import Project
+
+APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
+ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options", "head", "trace")
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEPENDS = frozenset(
+    {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
+)
+PARAM_SOURCES = {
+    "Path": "path",
+    "Query": "query",
+    "Body": "body",
+    "Header": "header",
+    "Cookie": "cookie",
+    "Form": "form",
+    "File": "file",
+}
+SPECIAL_TYPES = {
+    "fastapi.Request": "request",
+    "starlette.requests.Request": "request",
+    "fastapi.WebSocket": "request",
+    "starlette.requests.HTTPConnection": "request",
+    "fastapi.Response": "response",
+    "starlette.responses.Response": "response",
+    "fastapi.BackgroundTasks": "background",
+    "fastapi.security.SecurityScopes": "security-scopes",
+    "fastapi.UploadFile": "file",
+    "starlette.datastructures.UploadFile": "file",
+}
+AUTH_NAME = re.compile(
+    r"current_(active_)?(super)?user|authenticat|require[sd]?_(user|auth|login|admin|role|perm|scope)"
+    r"|verify_(token|jwt|api_?key|access|auth|user)|api_?key|login_required|admin_required"
+    r"|check_(permission|auth|token|role)|has_(permission|role)|permission|auth_(user|required)"
+    r"|get_user_from_token|token_required|validate_(token|jwt)|bearer|^auth$|_auth$",
+    re.IGNORECASE,
+)
+UNAUTHORIZED = re.compile(r"HTTP_40[13]_|^40[13]$")
+PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?}")
+
+
+@dataclass(slots=True)
+class Dependency:
+    """One ``Depends``/``Security`` node; ``authenticates`` covers its whole closure."""
+
+    label: str
+    node: ast.expr
+    target: str | None
+    function: tuple[Module, Function] | None = None
+    scheme: str | None = None
+    children: list[Dependency] = field(default_factory=list)
+    authenticates: bool = False
+    path_reads: set[str] = field(default_factory=set)
+
+    def closure(self) -> Iterator[Dependency]:
+        """This dependency and everything it depends on."""
+        yield self
+        for child in self.children:
+            yield from child.closure()
+
+
+@dataclass(slots=True)
+class Param:
+    """A parameter of a path operation and where FastAPI takes it from."""
+
+    name: str
+    source: str
+    annotation: ast.expr | None
+    type_name: str | None
+    node: ast.arg
+    dependency: Dependency | None = None
+
+
+@dataclass(slots=True)
+class Operation:
+    """A path operation as declared on one router, before prefixes are applied."""
+
+    methods: tuple[str, ...]
+    path: str
+    module: Module
+    handler: Function
+    decorator: ast.expr
+    keywords: dict[str, ast.expr]
+    params: list[Param]
+    dependencies: list[Dependency]
+
+
+@dataclass(slots=True)
+class Route:
+    """A path operation as the running application registers it: full path, all dependencies."""
+
+    method: str
+    path: str
+    operation: Operation
+    dependencies: list[Dependency]
+    router: str
+
+    @property
+    def module(self) -> Module:
+        """Module of the handler."""
+        return self.operation.module
+
+    @property
+    def handler(self) -> Function:
+        """The handler function."""
+        return self.operation.handler
+
+    @property
+    def line(self) -> int:
+        """Line of the decorator (or registration call) that declares the route."""
+        return self.operation.decorator.lineno
+
+    @property
+    def all_dependencies(self) -> Iterator[Dependency]:
+        """Route-, router-, include- and app-level dependencies and parameter dependencies."""
+        yield from self.dependencies
+        for param in self.operation.params:
+            if param.dependency is not None:
+                yield param.dependency
+
+    @property
+    def auth_via(self) -> str | None:
+        """Label of the first dependency whose closure authenticates, or None."""
+        for dependency in self.all_dependencies:
+            if dependency.authenticates:
+                return dependency.label
+        return None
+
+    @property
+    def auth(self) -> bool:
+        """Whether any dependency of the route authenticates the caller."""
+        return self.auth_via is not None
+
+    @property
+    def path_params(self) -> list[str]:
+        """Names of the ``{params}`` in the full path."""
+        return PATH_PARAM.findall(self.path)
+
+    def keyword(self, name: str) -> ast.expr | None:
+        """A keyword argument of the declaring decorator or call."""
+        return self.operation.keywords.get(name)
+
+
+@dataclass(slots=True)
+class Container:
+    """A FastAPI app or APIRouter object and how it is wired."""
+
+    qualname: str
+    kind: str  # "app" or "router"
+    module: Module
+    node: ast.Call
+    prefix: str = ""
+    dependencies: list[Dependency] = field(default_factory=list)
+    operations: list[Operation] = field(default_factory=list)
+    includes: list[tuple[str, str, list[Dependency]]] = field(default_factory=list)
+    mounts: list[tuple[str, str]] = field(default_factory=list)
+    parents: int = 0
+
+
+class RouteModel:
+    """Builds apps, routers and routes for a project."""
+
+    def __init__(self, project: Project, classes: ClassCatalog) -> None:
+        self.project = project
+        self.classes = classes
+        self.containers: dict[str, Container] = {}
+        self._dependency_cache: dict[int, tuple[bool, set[str]]] = {}
+        self._in_progress: set[int] = set()
+        self._modules = [m for m in project.modules if not m.is_test and m.imports_any("fastapi")]
+        for module in self._modules:
+            self._find_containers(module)
+        for module in self._modules:
+            self._find_operations(module)
+            self._find_wiring(module)
+        self.routes: list[Route] = self._flatten()
+
+    # -- containers ----------------------------------------------------------------------------
+
+    def _container_class(self, module: Module, call: ast.Call, depth: int = 0) -> str | None:
+        name = self.project.resolve(module, call.func)
+        if name in APP_CLASSES:
+            return "app"
+        if name in ROUTER_CLASSES:
+            return "router"
+        found = self.project.lookup(name) if name is not None and depth < 10 else None
+        if found is not None and isinstance(found[1], ast.ClassDef):
+            for base in found[1].bases:
+                kind = self._container_class(found[0], ast.Call(func=base, args=[], keywords=[]))
+                if kind is not None:
+                    return kind
+        return None
+
+    def _local_name(self, module: Module, function: Function | None, name: str) -> str:
+        if function is None:
+            return f"{module.name}.{name}"
+        return f"{module.name}.{function.name}.<locals>.{name}"
+
+    def _find_containers(self, module: Module) -> None:
+        for assign, owner in module.index.assigns:
+            target = assign.targets[0] if isinstance(assign, ast.Assign) else assign.target
+            value = assign.value
+            if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
+                continue
+            kind = self._container_class(module, value)
+            if kind is None:
+                continue
+            qualname = self._local_name(module, owner, target.id)
+            container = Container(qualname, kind, module, value)
+            for keyword in value.keywords:
+                if keyword.arg == "prefix":
+                    container.prefix = constant_str(self.project, module, keyword.value) or ""
+                elif keyword.arg == "dependencies":
+                    container.dependencies = self._dependency_list(module, keyword.value)
+            self.containers[qualname] = container
+
+    def container_for(
+        self, module: Module, node: ast.expr, function: Function | None
+    ) -> Container | None:
+        """The app or router an expression evaluates to, through factories and imports."""
+        if isinstance(node, ast.Name) and function is not None:
+            local = self.containers.get(self._local_name(module, function, node.id))
+            if local is not None:
+                return local
+        if isinstance(node, ast.Attribute) and node.attr == "router":
+            inner = self.container_for(module, node.value, function)
+            if inner is not None:
+                return inner
+        qualname = self.project.resolve(module, node)
+        if qualname is None:
+            return None
+        qualname = self.project.canonical(qualname)
+        if qualname in self.containers:
+            return self.containers[qualname]
+        found = self.project.lookup(qualname)
+        if found is not None and isinstance(found[1], ast.Call):
+            return self._factory_result(found[0], found[1])
+        return None
+
+    def _factory_result(self, module: Module, call: ast.Call) -> Container | None:
+        factory = self.project.function(self.project.resolve(module, call.func))
+        if factory is None:
+            return None
+        owner, function = factory
+        for statement in ast.walk(function):
+            if isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name):
+                found = self.containers.get(self._local_name(owner, function, statement.value.id))
+                if found is not None:
+                    return found
+        return None
+
+    # -- operations ----------------------------------------------------------------------------
+
+    def _find_operations(self, module: Module) -> None:
+        for function in module.index.functions:
+            owner = module.index.function_owner.get(id(function))
+            for decorator in function.decorator_list:
+                if not (
+                    isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                ):
+                    continue
+                verb = decorator.func.attr
+                if verb not in HTTP_METHODS and verb != "api_route":
+                    continue
+                container = self.container_for(module, decorator.func.value, owner)
+                if container is None:
+                    continue
+                path_node = decorator.args[0] if decorator.args else _kw(decorator, "path")
+                path = constant_str(self.project, module, path_node) if path_node else None
+                methods = (verb.upper(),) if verb != "api_route" else _methods(decorator)
+                container.operations.append(
+                    self._operation(module, function, decorator, methods, path or "")
+                )
+        for call, owner in module.index.calls:
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "add_api_route"):
+                continue
+            container = self.container_for(module, func.value, owner)
+            endpoint = call.args[1] if len(call.args) > 1 else _kw(call, "endpoint")
+            handler = (
+                self.project.function(self.project.resolve(module, endpoint)) if endpoint else None
+            )
+            if container is None or handler is None:
+                continue
+            path_node = call.args[0] if call.args else _kw(call, "path")
+            path = constant_str(self.project, module, path_node) if path_node else None
+            container.operations.append(
+                self._operation(handler[0], handler[1], call, _methods(call), path or "")
+            )
+
+    def _operation(
+        self,
+        module: Module,
+        function: Function,
+        declaration: ast.Call,
+        methods: tuple[str, ...],
+        path: str,
+    ) -> Operation:
+        keywords = {k.arg: k.value for k in declaration.keywords if k.arg}
+        dependencies = self._dependency_list(module, keywords.get("dependencies"))
+        declaration_module = module
+        params = self.parameters(module, function, path)
+        return Operation(
+            methods, path, declaration_module, function, declaration, keywords, params, dependencies
+        )
+
+    def parameters(self, module: Module, function: Function, path: str = "") -> list[Param]:
+        """Classify a handler's or dependency's parameters by where FastAPI takes them from."""
+        arguments = function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+        defaults += list(arguments.defaults)
+        pairs = [*zip(positional, defaults, strict=True)]
+        pairs += list(zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True))
+        path_names = set(PATH_PARAM.findall(path))
+        params: list[Param] = []
+        for argument, default in pairs:
+            if argument.arg in {"self", "cls"}:
+                continue
+            params.append(self._parameter(module, argument, default, path_names))
+        return params
+
+    def _parameter(
+        self, module: Module, argument: ast.arg, default: ast.expr | None, path_names: set[str]
+    ) -> Param:
+        annotation = argument.annotation
+        markers: list[tuple[Module, ast.expr]] = []
+        if isinstance(default, ast.Call):
+            markers.append((module, default))
+        annotation_node = self._annotated_parts(module, annotation, markers)
+        type_name = self.project.annotation_type(module, annotation)
+        for owner, marker in markers:
+            if not isinstance(marker, ast.Call):
+                continue
+            called = self.project.resolve(owner, marker.func) or ""
+            if called in DEPENDS:
+                target = marker.args[0] if marker.args else _kw(marker, "dependency")
+                if target is None:
+                    target = annotation_node
+                dependency = self.dependency(owner, target, marker)
+                return Param(argument.arg, "dependency", annotation, type_name, argument, dependency)
+            short = called.rpartition(".")[2]
+            if called.startswith("fastapi") and short in PARAM_SOURCES:
+                return Param(argument.arg, PARAM_SOURCES[short], annotation, type_name, argument)
+        if type_name in SPECIAL_TYPES:
+            return Param(argument.arg, SPECIAL_TYPES[type_name], annotation, type_name, argument)
+        if argument.arg in path_names:
+            return Param(argument.arg, "path", annotation, type_name, argument)
+        if self.classes.get(type_name) is not None or _is_collection_of_models(
+            self, module, annotation
+        ):
+            return Param(argument.arg, "body", annotation, type_name, argument)
+        return Param(argument.arg, "query", annotation, type_name, argument)
+
+    def _annotated_parts(
+        self, module: Module, annotation: ast.expr | None, markers: list[tuple[Module, ast.expr]]
+    ) -> ast.expr | None:
+        """Collect ``Annotated`` metadata into ``markers``; return the underlying type node."""
+        if annotation is None:
+            return None
+        if isinstance(annotation, ast.Subscript):
+            outer = self.project.resolve(module, annotation.value)
+            if outer in {"typing.Annotated", "typing_extensions.Annotated"} and isinstance(
+                annotation.slice, ast.Tuple
+            ):
+                markers.extend((module, node) for node in annotation.slice.elts[1:])
+                return annotation.slice.elts[0]
+            return annotation
+        resolved = self.project.resolve(module, annotation)
+        alias = self.project.lookup(resolved) if resolved else None
+        if alias is not None and isinstance(alias[1], ast.Subscript):
+            return self._annotated_parts(alias[0], alias[1], markers)
+        return annotation
+
+    # -- dependencies --------------------------------------------------------------------------
+
+    def _dependency_list(self, module: Module, node: ast.expr | None) -> list[Dependency]:
+        if not isinstance(node, ast.List | ast.Tuple):
+            return []
+        found: list[Dependency] = []
+        for item in node.elts:
+            if isinstance(item, ast.Call) and self.project.resolve(module, item.func) in DEPENDS:
+                target = item.args[0] if item.args else _kw(item, "dependency")
+                found.append(self.dependency(module, target, item))
+        return found
+
+    def dependency(self, module: Module, target: ast.expr | None, node: ast.expr) -> Dependency:
+        """Model the dependency ``target`` (a callable expression) declared at ``node``."""
+        if target is None:
+            return Dependency("<unknown>", node, None)
+        label = _label(target)
+        qualname = self.project.resolve(module, target)
+        if isinstance(target, ast.Call):
+            qualname = self.project.resolve(module, target.func)
+        dependency = Dependency(label, node, qualname)
+        if qualname is None:
+            dependency.authenticates = bool(AUTH_NAME.search(label))
+            return dependency
+        self._expand(dependency, qualname, target, module)
+        return dependency
+
+    def _expand(self, dependency: Dependency, qualname: str, target: ast.expr, module: Module) -> None:
+        found = self.project.lookup(qualname)
+        if found is None:
+            scheme = qualname.startswith("fastapi.security.")
+            dependency.scheme = qualname if scheme else None
+            dependency.authenticates = scheme or bool(AUTH_NAME.search(qualname.rpartition(".")[2]))
+            return
+        owner, definition = found
+        if isinstance(definition, ast.Call):
+            callee = self.project.resolve(owner, definition.func)
+            if callee is not None:
+                dependency.target = callee
+                self._expand(dependency, callee, definition, owner)
+            return
+        function: Function | None = None
+        if isinstance(definition, ast.ClassDef):
+            if self._is_scheme_class(owner, definition):
+                dependency.scheme = qualname
+                dependency.authenticates = True
+                return
+            method = "__call__" if isinstance(target, ast.Call) else "__init__"
+            member = next(
+                (
+                    s
+                    for s in definition.body
+                    if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == method
+                ),
+                None,
+            )
+            function = member
+        elif isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
+            function = definition
+        if function is None:
+            dependency.authenticates = bool(AUTH_NAME.search(dependency.label))
+            return
+        dependency.function = (owner, function)
+        key = id(function)
+        if key in self._in_progress:
+            return
+        self._in_progress.add(key)
+        for param in self.parameters(owner, function):
+            if param.dependency is not None:
+                dependency.children.append(param.dependency)
+            elif param.source in {"path", "query"}:
+                dependency.path_reads.add(param.name)
+        self._in_progress.discard(key)
+        own = _authenticates_itself(self.project, owner, function)
+        dependency.authenticates = (
+            own
+            or bool(AUTH_NAME.search(function.name))
+            or any(child.authenticates for child in dependency.children)
+        )
+        dependency.path_reads |= _path_param_reads(function)
+
+    def _is_scheme_class(self, module: Module, node: ast.ClassDef) -> bool:
+        for base in node.bases:
+            name = self.project.resolve(module, base) or ""
+            if name.startswith("fastapi.security."):
+                return True
+            found = self.project.lookup(name) if name else None
+            if found is not None and isinstance(found[1], ast.ClassDef) and found[1] is not node:
+                if self._is_scheme_class(found[0], found[1]):
+                    return True
+        return False
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    def _find_wiring(self, module: Module) -> None:
+        for call, owner in module.index.calls:
+            func = call.func
+            if not isinstance(func, ast.Attribute) or func.attr not in {"include_router", "mount"}:
+                continue
+            parent = self.container_for(module, func.value, owner)
+            if parent is None:
+                continue
+            if func.attr == "include_router":
+                child_node = call.args[0] if call.args else _kw(call, "router")
+                child = self.container_for(module, child_node, owner) if child_node else None
+                if child is None:
+                    continue
+                prefix_node = _kw(call, "prefix")
+                prefix = constant_str(self.project, module, prefix_node) if prefix_node else ""
+                dependencies = self._dependency_list(module, _kw(call, "dependencies"))
+                parent.includes.append((child.qualname, prefix or "", dependencies))
+                child.parents += 1
+            else:
+                path_node = call.args[0] if call.args else _kw(call, "path")
+                app_node = call.args[1] if len(call.args) > 1 else _kw(call, "app")
+                child = self.container_for(module, app_node, owner) if app_node else None
+                path = constant_str(self.project, module, path_node) if path_node else None
+                if child is not None and path is not None:
+                    parent.mounts.append((path, child.qualname))
+                    child.parents += 1
+
+    def _flatten(self) -> list[Route]:
+        roots = [c for c in self.containers.values() if c.kind == "app" and not c.parents]
+        if not roots:
+            roots = [c for c in self.containers.values() if not c.parents]
+        routes: list[Route] = []
+        for root in roots:
+            self._collect(root, "", [], routes, set())
+        return routes
+
+    def _collect(
+        self,
+        container: Container,
+        prefix: str,
+        inherited: list[Dependency],
+        routes: list[Route],
+        seen: set[str],
+    ) -> None:
+        if container.qualname in seen:
+            return
+        seen = seen | {container.qualname}
+        dependencies = [*inherited, *container.dependencies]
+        base = prefix + container.prefix
+        for operation in container.operations:
+            for method in operation.methods:
+                routes.append(
+                    Route(
+                        method,
+                        base + operation.path,
+                        operation,
+                        [*dependencies, *operation.dependencies],
+                        container.qualname,
+                    )
+                )
+        for child_name, include_prefix, include_dependencies in container.includes:
+            child = self.containers[child_name]
+            self._collect(
+                child, base + include_prefix, [*dependencies, *include_dependencies], routes, seen
+            )
+        for mount_path, child_name in container.mounts:
+            self._collect(self.containers[child_name], prefix + mount_path, [], routes, seen)
+
+    @property
+    def has_authentication(self) -> bool:
+        """Whether any route of the project authenticates its caller."""
+        return any(route.auth for route in self.routes)
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _methods(call: ast.Call) -> tuple[str, ...]:
+    node = _kw(call, "methods")
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        found = [
+            e.value.upper()
+            for e in node.elts
+            if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+        return tuple(found) or ("GET",)
+    return ("GET",)
+
+
+def _label(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ast.unparse(node)
+
+
+def _is_collection_of_models(model: RouteModel, module: Module, annotation: ast.expr | None) -> bool:
+    if not isinstance(annotation, ast.Subscript):
+        return False
+    outer = model.project.resolve(module, annotation.value)
+    if outer not in {"list", "typing.List", "set", "typing.Sequence", "collections.abc.Sequence"}:
+        return False
+    inner = model.project.annotation_type(module, annotation.slice)
+    return model.classes.get(inner) is not None
+
+
+def _authenticates_itself(project: Project, module: Module, function: Function) -> bool:
+    """Whether a dependency rejects callers itself: 401/403 raised, or a token decoded."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            name = project.resolve(module, node.func) or ""
+            if name.endswith(("jwt.decode", "jws.verify", "jwt.get_unverified_header")):
+                return True
+            if name.endswith("HTTPException") or name.endswith("WebSocketException"):
+                for argument in [*node.args[:1], *(k.value for k in node.keywords)]:
+                    text = ast.unparse(argument)
+                    if UNAUTHORIZED.search(text.rpartition(".")[2]):
+                        return True
+    return False
+
+
+def _path_param_reads(function: Function) -> set[str]:
+    """Names a dependency reads from ``request.path_params``."""
+    found: set[str] = set()
+    for node in ast.walk(function):
+        key: ast.expr | None = None
+        if isinstance(node, ast.Subscript) and _is_path_params(node.value):
+            key = node.slice
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and _is_path_params(node.func.value)
+            and node.args
+        ):
+            key = node.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            found.add(key.value)
+    return found
+
+
+def _is_path_params(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "path_params"

@@ -1,0 +1,1 @@
+"""`apismith review`: run the rules over a project and decide what to report."""

@@ -1,0 +1,227 @@
+"""The review engine: load once, run every selected rule, turn reports into findings."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apismith.config import Config
+from apismith.errors import UsageError
+from apismith.findings import Confidence, Finding, Fix, Severity
+from apismith.project.loader import FileProblem, LoadedProject, build_project, read_files
+from apismith.review import cache
+from apismith.rules import select_rules
+from apismith.rules.base import Report, Rule
+from apismith.rules.context import Context
+
+SUPPRESSION = re.compile(r"#\s*apismith:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class ReviewResult:
+    """What a review found, what it could not analyse, and how much it looked at."""
+
+    root: Path
+    findings: list[Finding]
+    errors: list[FileProblem]
+    files: int
+    rules: list[Rule]
+    cached: bool = False
+    seconds: float = 0.0
+    suppressed: int = field(default=0)
+
+
+def review(
+    path: Path,
+    config: Config,
+    *,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+    verbose: bool = False,
+) -> ReviewResult:
+    """Review the project at ``path`` with ``config``."""
+    started = time.perf_counter()
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    rules = select_rules(config.select, config.ignore, config.extend_select)
+    root = path if path.is_dir() else path.parent
+    sources, read_problems = read_files(path, config.exclude)
+    if progress is not None:
+        progress(f"read {len(sources)} files")
+    key = cache.key(root, sources, config, rules)
+    if use_cache:
+        hit = cache.load(cache_dir or cache.default_dir(root), key)
+        if hit is not None:
+            findings, errors = hit
+            return ReviewResult(
+                root, findings, errors, len(sources), rules, True, time.perf_counter() - started
+            )
+    loaded = build_project(root, sources)
+    if progress is not None:
+        progress(f"parsed {len(loaded.project.modules)} modules, {len(loaded.routes.routes)} routes")
+    errors = [*read_problems, *loaded.problems]
+    findings = [*_syntax_findings(loaded), *run_rules(loaded, config, rules, progress, verbose)]
+    findings, suppressed = _filter(loaded, config, findings)
+    findings.sort(key=lambda f: f.sort_key)
+    errors.sort(key=lambda e: e.path)
+    if use_cache:
+        cache.store(cache_dir or cache.default_dir(root), key, findings, errors)
+    seconds = time.perf_counter() - started
+    return ReviewResult(root, findings, errors, len(sources), rules, False, seconds, suppressed)
+
+
+def run_rules(
+    loaded: LoadedProject,
+    config: Config,
+    rules: Iterable[Rule],
+    progress: Progress | None = None,
+    verbose: bool = False,
+) -> list[Finding]:
+    """Run rules; a rule that raises becomes an ``E900`` finding and the run goes on."""
+    context = Context(loaded, config)
+    modules = [m for m in loaded.project.modules if not m.is_test]
+    findings: list[Finding] = []
+    for rule in rules:
+        try:
+            for report in rule.check_project(context):
+                findings.append(to_finding(rule, report))
+        except Exception as error:  # noqa: BLE001 - one rule's bug must not stop the review
+            findings.append(_crash(rule, None, error, verbose))
+        for module in modules:
+            if not rule.applies(module):
+                continue
+            try:
+                for report in rule.check_module(module, context):
+                    findings.append(to_finding(rule, report))
+            except Exception as error:  # noqa: BLE001
+                findings.append(_crash(rule, module.relpath, error, verbose))
+        if progress is not None:
+            progress(f"ran {rule.id}")
+    return _dedupe(findings)
+
+
+def to_finding(rule: Rule, report: Report) -> Finding:
+    """A rule's report with the rule's metadata, position and excerpt filled in."""
+    node = report.node
+    line = getattr(node, "lineno", 1)
+    end_line = getattr(node, "end_lineno", None) or line
+    column = getattr(node, "col_offset", 0) + 1
+    end_column = (getattr(node, "end_col_offset", None) or column - 1) + 1
+    excerpt = "\n".join(report.module.line(n) for n in range(line, min(end_line, line + 2) + 1))
+    return Finding(
+        rule=rule.id,
+        name=rule.name,
+        family=rule.family,
+        severity=report.severity or rule.severity,
+        confidence=report.confidence or rule.confidence,
+        cwe=rule.cwe,
+        path=report.module.relpath,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        message=report.message,
+        fix=Fix(report.fix or rule.fix_title, rule.fix_applicability),
+        excerpt=excerpt,
+    )
+
+
+def _crash(rule: Rule, path: str | None, error: Exception, verbose: bool) -> Finding:
+    detail = "".join(traceback.format_exception(error)) if verbose else f"{type(error).__name__}: {error}"
+    return Finding(
+        rule="E900",
+        name="rule-crashed",
+        family="error",
+        severity=Severity.INFO,
+        confidence=Confidence.HIGH,
+        cwe=None,
+        path=path or ".",
+        line=1,
+        column=1,
+        end_line=1,
+        end_column=1,
+        message=f"rule {rule.id} ({rule.name}) crashed: {detail}",
+        fix=Fix("Report this to the apismith maintainers with the file that triggers it."),
+    )
+
+
+def _syntax_findings(loaded: LoadedProject) -> list[Finding]:
+    found: list[Finding] = []
+    for problem in loaded.problems:
+        line = problem.line or 1
+        found.append(
+            Finding(
+                rule="E001",
+                name="syntax-error",
+                family="error",
+                severity=Severity.HIGH,
+                confidence=Confidence.HIGH,
+                cwe=None,
+                path=problem.path,
+                line=line,
+                column=problem.column or 1,
+                end_line=line,
+                end_column=problem.column or 1,
+                message=f"cannot analyse {problem.path}: {problem.reason}",
+                fix=Fix("Fix the syntax error; the file was skipped."),
+            )
+        )
+    return found
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, int, str]] = set()
+    unique: list[Finding] = []
+    for finding in findings:
+        key = (finding.rule, finding.path, finding.line, finding.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
+
+
+def _filter(
+    loaded: LoadedProject, config: Config, findings: list[Finding]
+) -> tuple[list[Finding], int]:
+    modules = {m.relpath: m for m in loaded.project.modules}
+    kept: list[Finding] = []
+    suppressed = 0
+    for finding in findings:
+        if finding.severity < config.min_severity and finding.family != "error":
+            continue
+        if _ignored_for_file(config, finding):
+            continue
+        module = modules.get(finding.path)
+        if module is not None and _suppressed(module.line(finding.line), finding.rule):
+            suppressed += 1
+            continue
+        kept.append(finding)
+    return kept, suppressed
+
+
+def _ignored_for_file(config: Config, finding: Finding) -> bool:
+    for pattern, selectors in config.per_file_ignores.items():
+        if fnmatch.fnmatch(finding.path, pattern):
+            if any(finding.rule.startswith(s.upper()) or s.lower() == finding.family for s in selectors):
+                return True
+    return False
+
+
+def _suppressed(line: str, rule: str) -> bool:
+    match = SUPPRESSION.search(line)
+    if match is None:
+        return False
+    return any(rule == item.strip().upper() for item in match.group(1).split(","))
+
+
+def node_line(node: ast.AST) -> int:
+    """The 1-based line of a node (1 when it has none)."""
+    return getattr(node, "lineno", 1)

@@ -1,0 +1,72 @@
+"""What rules read: the loaded project, its route model and shared analyses, computed lazily."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from apismith.analysis.taint import Hit, TaintEngine
+from apismith.config import Config
+from apismith.project.classes import ClassCatalog
+from apismith.project.loader import LoadedProject
+from apismith.project.module import Function, Module
+from apismith.project.project import Project
+from apismith.project.routes import Route, RouteModel
+
+
+class Context:
+    """Shared, lazily computed analyses of one review run."""
+
+    def __init__(self, loaded: LoadedProject, config: Config) -> None:
+        self.loaded = loaded
+        self.config = config
+
+    @property
+    def project(self) -> Project:
+        """The project being reviewed."""
+        return self.loaded.project
+
+    @property
+    def classes(self) -> ClassCatalog:
+        """Its pydantic and ORM classes."""
+        return self.loaded.classes
+
+    @property
+    def routes(self) -> RouteModel:
+        """Its apps, routers and routes."""
+        return self.loaded.routes
+
+    @cached_property
+    def routes_by_handler(self) -> dict[int, list[Route]]:
+        """Routes keyed by ``id`` of their handler function."""
+        found: dict[int, list[Route]] = {}
+        for route in self.routes.routes:
+            found.setdefault(id(route.handler), []).append(route)
+        return found
+
+    def routes_of(self, function: Function) -> list[Route]:
+        """The routes a function handles (empty for non-handlers)."""
+        return self.routes_by_handler.get(id(function), [])
+
+    @cached_property
+    def taint_hits(self) -> list[Hit]:
+        """Every flow of client data into a sink, computed once for all rules."""
+        return TaintEngine(self.project, self.routes).run()
+
+    def hits(self, kind: str) -> list[Hit]:
+        """Taint hits of one sink kind."""
+        return [hit for hit in self.taint_hits if hit.kind == kind]
+
+    @cached_property
+    def dependency_functions(self) -> set[int]:
+        """``id`` of every function used as a dependency by some route."""
+        found: set[int] = set()
+        for route in self.routes.routes:
+            for dependency in route.all_dependencies:
+                for node in dependency.closure():
+                    if node.function is not None:
+                        found.add(id(node.function[1]))
+        return found
+
+    def module_routes(self, module: Module) -> list[Route]:
+        """Routes whose handler is defined in ``module``."""
+        return [route for route in self.routes.routes if route.module is module]

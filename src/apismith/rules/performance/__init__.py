@@ -1,0 +1,1 @@
+"""Performance rules: one module per rule, named after what it finds."""

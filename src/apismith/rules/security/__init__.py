@@ -1,0 +1,1 @@
+"""Security rules: one module per rule, named after what it finds."""

@@ -1,0 +1,1 @@
+"""Testing rules: one module per rule, named after what it finds."""

@@ -1,0 +1,238 @@
+"""The route model against what real FastAPI apps register when imported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from apismith.project.loader import load_project
+from tests.conftest import registered_routes
+
+Tree = Callable[[dict[str, str]], Path]
+
+LAYOUTS: dict[str, tuple[dict[str, str], str]] = {
+    "single-file": (
+        {
+            "main.py": """
+                from fastapi import FastAPI, APIRouter
+                app = FastAPI()
+                router = APIRouter(prefix="/items")
+
+                @app.get("/")
+                def root(): ...
+
+                @router.get("/")
+                def list_items(): ...
+
+                @router.api_route("/{item_id}", methods=["GET", "PUT"])
+                def item(item_id: int): ...
+
+                def health(): ...
+
+                app.add_api_route("/health", health, methods=["HEAD"])
+                app.include_router(router)
+            """,
+        },
+        "main:app",
+    ),
+    "package-nested-prefixes": (
+        {
+            "svc/__init__.py": "",
+            "svc/config.py": """
+                from pydantic_settings import BaseSettings
+                class Settings(BaseSettings):
+                    API_V1_STR: str = "/api/v1"
+                settings = Settings()
+            """,
+            "svc/api/__init__.py": "",
+            "svc/api/routes/__init__.py": "",
+            "svc/api/routes/users.py": """
+                from fastapi import APIRouter
+                router = APIRouter(prefix="/users", tags=["users"])
+
+                @router.get("/")
+                def list_users(): ...
+
+                @router.get("/{user_id}")
+                def get_user(user_id: int): ...
+
+                @router.delete("/{user_id}")
+                async def delete_user(user_id: int): ...
+            """,
+            "svc/api/routes/items.py": """
+                from fastapi import APIRouter
+                router = APIRouter()
+
+                @router.post("/items", status_code=201)
+                def create_item(): ...
+            """,
+            "svc/api/main.py": """
+                from fastapi import APIRouter
+                from svc.api.routes import items, users
+                api_router = APIRouter()
+                api_router.include_router(users.router)
+                api_router.include_router(items.router, prefix="/v2")
+            """,
+            "svc/main.py": """
+                from fastapi import FastAPI
+                from svc.api.main import api_router
+                from svc.config import settings
+
+                def create_app() -> FastAPI:
+                    application = FastAPI(title="svc")
+                    application.include_router(api_router, prefix=settings.API_V1_STR)
+                    return application
+
+                app = create_app()
+            """,
+        },
+        "svc.main:app",
+    ),
+    "mounted-sub-app": (
+        {
+            "portal/__init__.py": "",
+            "portal/admin.py": """
+                from fastapi import FastAPI
+                admin = FastAPI()
+
+                @admin.get("/stats")
+                def stats(): ...
+            """,
+            "portal/main.py": """
+                from fastapi import FastAPI
+                from .admin import admin as admin_app
+                app = FastAPI()
+                app.mount("/admin", admin_app)
+
+                @app.post("/echo/")
+                def echo(): ...
+            """,
+        },
+        "portal.main:app",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_route_model_matches_real_app(layout: str, tree: Tree) -> None:
+    files, target = LAYOUTS[layout]
+    root = tree(files)
+    modelled = {(route.method, route.path) for route in load_project(root).routes.routes}
+    assert modelled == registered_routes(root, target)
+
+
+AUTH_APP = {
+    "app/__init__.py": "",
+    "app/deps.py": """
+        from typing import Annotated
+        from fastapi import Depends, HTTPException, Security
+        from fastapi.security import HTTPBearer, OAuth2PasswordBearer, APIKeyHeader
+
+        oauth2 = OAuth2PasswordBearer(tokenUrl="token")
+        bearer = HTTPBearer()
+        api_key = APIKeyHeader(name="X-Key")
+
+        def get_current_user(token: Annotated[str, Depends(oauth2)]) -> str:
+            return token
+
+        CurrentUser = Annotated[str, Depends(get_current_user)]
+
+        def paginate(page: int = 1) -> int:
+            return page
+
+        class RoleChecker:
+            def __init__(self, roles: list[str]) -> None:
+                self.roles = roles
+
+            def __call__(self, user: CurrentUser) -> str:
+                return user
+
+        admin_only = RoleChecker(["admin"])
+
+        def verify_session(session: str | None = None) -> None:
+            if session is None:
+                raise HTTPException(status_code=401)
+    """,
+    "app/main.py": """
+        from typing import Annotated
+        from fastapi import APIRouter, Depends, FastAPI, Security
+        from app.deps import CurrentUser, admin_only, api_key, bearer, get_current_user
+        from app.deps import paginate, verify_session
+
+        app = FastAPI()
+        open_router = APIRouter()
+        secured = APIRouter(dependencies=[Depends(get_current_user)])
+
+        @open_router.get("/public")
+        def public(page: Annotated[int, Depends(paginate)]): ...
+
+        @open_router.get("/me")
+        def me(user: CurrentUser): ...
+
+        @open_router.get("/scoped")
+        def scoped(user=Security(get_current_user, scopes=["read"])): ...
+
+        @open_router.get("/bearer")
+        def with_bearer(credentials=Depends(bearer)): ...
+
+        @open_router.get("/admin")
+        def admin(user: Annotated[str, Depends(admin_only)]): ...
+
+        @open_router.get("/session", dependencies=[Depends(verify_session)])
+        def session(): ...
+
+        @secured.get("/inside")
+        def inside(): ...
+
+        @open_router.get("/key")
+        def key(k: str = Depends(api_key)): ...
+
+        app.include_router(open_router)
+        app.include_router(secured, prefix="/s")
+        app.include_router(open_router, prefix="/locked", dependencies=[Depends(get_current_user)])
+    """,
+}
+
+
+def test_authentication_through_every_kind_of_dependency(tree: Tree) -> None:
+    routes = load_project(tree(AUTH_APP)).routes.routes
+    auth = {route.path: route.auth_via for route in routes}
+    assert auth["/public"] is None
+    assert auth["/me"] == "get_current_user"
+    assert auth["/scoped"] == "get_current_user"
+    assert auth["/bearer"] == "bearer"
+    assert auth["/admin"] == "admin_only"
+    assert auth["/session"] == "verify_session"
+    assert auth["/s/inside"] == "get_current_user"
+    assert auth["/key"] == "api_key"
+    assert auth["/locked/public"] == "get_current_user"
+
+
+@pytest.mark.slow
+def test_authentication_matches_behaviour(tree: Tree) -> None:
+    """A route the model calls authenticated refuses an anonymous request, and vice versa."""
+    root = tree(AUTH_APP)
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, json; sys.path.insert(0, sys.argv[1]);"
+        "from app.main import app; from fastapi.testclient import TestClient;"
+        "c = TestClient(app); paths = json.loads(sys.argv[2]);"
+        "print(json.dumps({p: c.get(p).status_code for p in paths}))"
+    )
+    routes = load_project(root).routes.routes
+    import json
+
+    paths = sorted({r.path for r in routes})
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(root), json.dumps(paths)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    statuses = json.loads(completed.stdout)
+    for route in routes:
+        refused = statuses[route.path] in {401, 403}
+        assert refused == route.auth, route.path
