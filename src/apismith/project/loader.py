@@ -88,6 +88,9 @@ def build_project(base: Path, sources: list[tuple[Path, str]]) -> LoadedProject:
             problems.append(
                 FileProblem(relative(base, path), error.reason, error.line, error.column)
             )
+        except (RecursionError, MemoryError, ValueError) as error:
+            reason = f"cannot be parsed: {type(error).__name__}"
+            problems.append(FileProblem(relative(base, path), reason))
     project = Project(base, modules)
     classes = ClassCatalog(project)
     return LoadedProject(project, classes, RouteModel(project, classes), problems)

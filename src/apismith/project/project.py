@@ -19,7 +19,12 @@ ASYNC_SESSIONS = ("sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.s
 
 
 def module_names(root: Path, path: Path) -> list[str]:
-    """Dotted names a file may be imported by: its package path, then its path from ``root``."""
+    """Dotted names a file may be imported by, the most likely first.
+
+    The package chain (folders with ``__init__.py``) and the path from ``root`` (namespace
+    packages have no ``__init__.py``) both count; the longer is the canonical name, and every
+    shorter suffix is an alias (``src.app.main`` is also ``app.main``).
+    """
     parts = [path.stem] if path.name != "__init__.py" else []
     directory = path.parent
     while (directory / "__init__.py").is_file() and directory != directory.parent:
@@ -27,18 +32,20 @@ def module_names(root: Path, path: Path) -> list[str]:
         if directory == root:
             break
         directory = directory.parent
-    names = [".".join(parts)] if parts else []
     try:
-        relative = path.relative_to(root).with_suffix("").parts
+        relative = list(path.relative_to(root).with_suffix("").parts)
     except ValueError:
-        relative = ()
+        relative = []
     if relative and relative[-1] == "__init__":
-        relative = relative[:-1]
-    for start in range(len(relative)):
-        candidate = ".".join(relative[start:])
-        if candidate and candidate not in names:
-            names.append(candidate)
-    return names
+        relative.pop()
+    if relative[:1] == ["src"] and len(relative) > 1:
+        relative.pop(0)
+    best = max((parts, relative), key=len)
+    names = [".".join(best[start:]) for start in range(len(best))]
+    extra = ".".join(parts)
+    if extra and extra not in names:
+        names.append(extra)
+    return [name for name in names if name]
 
 
 @dataclass(slots=True)
@@ -54,12 +61,14 @@ class Project:
     def __init__(self, root: Path, modules: list[Module]) -> None:
         self.root = root
         self.modules = modules
-        self.by_name: dict[str, Module] = {}
-        for module in modules:
-            self.by_name.setdefault(module.name, module)
+        self.by_name: dict[str, Module] = {module.name: module for module in modules}
+        aliases: dict[str, list[Module]] = {}
         for module in modules:
             for alias in module_names(root, module.path)[1:]:
-                self.by_name.setdefault(alias, module)
+                aliases.setdefault(alias, []).append(module)
+        for alias, owners in aliases.items():
+            if len(owners) == 1:
+                self.by_name.setdefault(alias, owners[0])
         self._scopes: dict[int, Scope] = {}
         self._owners: dict[int, Module] = {}
         for module in modules:
