@@ -61,14 +61,21 @@ def test_clean_project_exits_0(runner: CliRunner, tree: Tree) -> None:
 def test_exit_zero_and_fail_on(runner: CliRunner, tree: Tree) -> None:
     root = str(tree(VULNERABLE))
     assert invoke(runner, "review", root, "--no-cache", "--select", "SEC001", "--exit-zero")[0] == 0
-    code = invoke(runner, "review", root, "--no-cache", "--select", "SEC001", "--fail-on", "critical")
+    code = invoke(
+        runner, "review", root, "--no-cache", "--select", "SEC001", "--fail-on", "critical"
+    )
     assert code[0] == 1
-    assert invoke(runner, "review", root, "--no-cache", "--select", "SEC001", "--ignore", "SEC")[0] == 0
+    assert (
+        invoke(runner, "review", root, "--no-cache", "--select", "SEC001", "--ignore", "SEC")[0]
+        == 0
+    )
 
 
 def test_json_report_is_documented_shape(runner: CliRunner, tree: Tree) -> None:
     root = tree(VULNERABLE)
-    code, out, _ = invoke(runner, "review", str(root), "--no-cache", "-f", "json", "--select", "SEC001")
+    code, out, _ = invoke(
+        runner, "review", str(root), "--no-cache", "-f", "json", "--select", "SEC001"
+    )
     assert code == 1
     document = json.loads(out)
     (finding,) = document["findings"]
@@ -94,7 +101,9 @@ def test_sarif_report_lists_rules_and_results(runner: CliRunner, tree: Tree) -> 
 def test_output_file_and_text_to_file(runner: CliRunner, tree: Tree, tmp_path: Path) -> None:
     root = str(tree(VULNERABLE))
     target = tmp_path / "report.json"
-    invoke(runner, "review", root, "--no-cache", "-f", "json", "-o", str(target), "--select", "SEC001")
+    invoke(
+        runner, "review", root, "--no-cache", "-f", "json", "-o", str(target), "--select", "SEC001"
+    )
     assert json.loads(target.read_text())["summary"]["findings"] == 1
     text_file = tmp_path / "report.txt"
     invoke(runner, "review", root, "--no-cache", "-o", str(text_file), "--select", "SEC001")
@@ -145,9 +154,7 @@ def test_cache_gives_the_same_answer(
 
 
 def test_suppression_comment_needs_the_rule_id(runner: CliRunner, tree: Tree) -> None:
-    source = VULNERABLE["api.py"].replace(
-        "'{q}'\"))", "'{q}'\"))  # apismith: ignore[SEC001]"
-    )
+    source = VULNERABLE["api.py"].replace("'{q}'\"))", "'{q}'\"))  # apismith: ignore[SEC001]")
     root = str(tree({"api.py": source}))
     assert invoke(runner, "review", root, "--no-cache", "--select", "SEC001")[0] == 0
     other = source.replace("ignore[SEC001]", "ignore[SEC002]")

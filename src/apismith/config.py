@@ -89,12 +89,17 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
     unknown = sorted(set(table) - KEYS)
     if unknown:
         known = ", ".join(sorted(KEYS))
-        raise ConfigError(f"{path}: unknown key(s) in [tool.apismith]: {', '.join(unknown)} "
-                          f"(known: {known})")
+        raise ConfigError(
+            f"{path}: unknown key(s) in [tool.apismith]: {', '.join(unknown)} (known: {known})"
+        )
     config = Config(source=path)
     changes: dict[str, object] = {}
-    for key, attribute in (("select", "select"), ("ignore", "ignore"),
-                           ("extend-select", "extend_select"), ("exclude", "exclude")):
+    for key, attribute in (
+        ("select", "select"),
+        ("ignore", "ignore"),
+        ("extend-select", "extend_select"),
+        ("exclude", "exclude"),
+    ):
         if key in table:
             changes[attribute] = _strings(table[key], key)
     if "fail-on" in table:

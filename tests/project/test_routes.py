@@ -230,7 +230,10 @@ def test_authentication_matches_behaviour(tree: Tree) -> None:
     paths = sorted({r.path for r in routes})
     completed = subprocess.run(
         [sys.executable, "-c", script, str(root), json.dumps(paths)],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     statuses = json.loads(completed.stdout)
     for route in routes:

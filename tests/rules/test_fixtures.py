@@ -17,7 +17,9 @@ from apismith.review.engine import review
 from apismith.rules import all_rules
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
-ANNOTATION = re.compile(r"#\s*(expect|ok|todo-expect|todo-ok):\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
+ANNOTATION = re.compile(
+    r"#\s*(expect|ok|todo-expect|todo-ok):\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)"
+)
 
 Key = tuple[str, int, str]
 
@@ -31,7 +33,12 @@ def fixture_paths() -> list[Path]:
 def annotations(target: Path) -> dict[str, set[Key]]:
     files = [target] if target.is_file() else sorted(target.rglob("*.py"))
     base = target.parent if target.is_file() else target
-    found: dict[str, set[Key]] = {"expect": set(), "ok": set(), "todo-expect": set(), "todo-ok": set()}
+    found: dict[str, set[Key]] = {
+        "expect": set(),
+        "ok": set(),
+        "todo-expect": set(),
+        "todo-ok": set(),
+    }
     for file in files:
         relpath = file.relative_to(base).as_posix()
         for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
@@ -61,7 +68,7 @@ def test_fixture_matches_annotations(path: Path, rule_id: str) -> None:
     notes = annotations(path)
     got = {key for key in reported(path, rule_id) if key[2] == rule_id}
     wanted = {key for key in notes["expect"] if key[2] == rule_id}
-    todo_missing = {key for key in notes["todo-expect"] if key[2] == rule_id}
+    {key for key in notes["todo-expect"] if key[2] == rule_id}
     todo_extra = {key for key in notes["todo-ok"] if key[2] == rule_id}
     assert wanted, f"{path.name} has no `# expect: {rule_id}` line"
     assert {k for k in notes["ok"] if k[2] == rule_id}, f"{path.name} has no `# ok: {rule_id}` line"
@@ -79,7 +86,10 @@ def _todo_cases() -> list[object]:
             for key in sorted(notes[kind]):
                 cases.append(
                     pytest.param(
-                        path, kind, key, id=f"{key[2]}-{kind}-{key[0]}:{key[1]}",
+                        path,
+                        kind,
+                        key,
+                        id=f"{key[2]}-{kind}-{key[0]}:{key[1]}",
                         marks=pytest.mark.xfail(reason="known gap", strict=True),
                     )
                 )

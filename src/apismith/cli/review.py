@@ -29,7 +29,7 @@ class Format(enum.StrEnum):
 
 
 def review_command(
-    path: Annotated[Path, typer.Argument(help="Project directory or file.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="Project directory or file.")] = Path(),
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.TEXT,

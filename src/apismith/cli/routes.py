@@ -22,7 +22,11 @@ def response_model(route: Route) -> str | None:
     """The declared response model, else the handler's return annotation, as written."""
     declared = route.keyword("response_model")
     if declared is not None:
-        return None if isinstance(declared, ast.Constant) and declared.value is None else ast.unparse(declared)
+        return (
+            None
+            if isinstance(declared, ast.Constant) and declared.value is None
+            else ast.unparse(declared)
+        )
     returns = route.handler.returns
     return ast.unparse(returns) if returns is not None else None
 
@@ -43,7 +47,7 @@ def route_dict(route: Route, tested: bool) -> dict[str, Any]:
 
 
 def routes_command(
-    path: Annotated[Path, typer.Argument(help="Project directory or file.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="Project directory or file.")] = Path(),
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     exclude: Annotated[list[str] | None, typer.Option(help="Globs of paths to skip.")] = None,
 ) -> None:

@@ -63,7 +63,9 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
-        "message": {"text": finding.message + (f" Fix: {finding.fix.title}" if finding.fix else "")},
+        "message": {
+            "text": finding.message + (f" Fix: {finding.fix.title}" if finding.fix else "")
+        },
         "locations": [
             {
                 "physicalLocation": {
@@ -88,7 +90,11 @@ def render_sarif(result: ReviewResult) -> str:
             "level": "error",
             "message": {"text": f"{error.path}: {error.reason}"},
             "locations": [
-                {"physicalLocation": {"artifactLocation": {"uri": error.path, "uriBaseId": "%SRCROOT%"}}}
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": error.path, "uriBaseId": "%SRCROOT%"}
+                    }
+                }
             ],
         }
         for error in result.errors

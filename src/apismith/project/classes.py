@@ -79,7 +79,9 @@ class ClassCatalog:
         self._kinds[key] = kind
         return kind
 
-    def _base_kind(self, module: Module, base: ast.expr, node: ast.ClassDef, depth: int) -> str | None:
+    def _base_kind(
+        self, module: Module, base: ast.expr, node: ast.ClassDef, depth: int
+    ) -> str | None:
         name = self.project.resolve(module, base)
         if name is None or depth > 20:
             return None
@@ -136,7 +138,10 @@ def _describe(
         if name.startswith("__") or name == "model_config":
             continue
         info.fields[name] = statement
-        if isinstance(value, ast.Call) and project.resolve(module, value.func) in RELATIONSHIP_CALLS:
+        if (
+            isinstance(value, ast.Call)
+            and project.resolve(module, value.func) in RELATIONSHIP_CALLS
+        ):
             lazy = next((k.value for k in value.keywords if k.arg == "lazy"), None)
             if lazy is None:
                 options = next(

@@ -40,9 +40,7 @@ def _named_constant(
 ) -> str | None:
     if isinstance(node, ast.Attribute):
         owner_type = project.type_of(module, node.value)
-        qualname = (
-            f"{owner_type}.{node.attr}" if owner_type else project.resolve(module, node)
-        )
+        qualname = f"{owner_type}.{node.attr}" if owner_type else project.resolve(module, node)
     else:
         qualname = project.resolve(module, node)
     found = project.lookup(qualname) if qualname else None

@@ -40,7 +40,7 @@ class Discovered:
     problems: list[tuple[Path, str]]
 
 
-def _spec_for(directory: Path) -> pathspec.PathSpec | None:
+def _spec_for(directory: Path) -> pathspec.GitIgnoreSpec | None:
     ignore = directory / ".gitignore"
     try:
         lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -65,8 +65,8 @@ def discover(root: Path, exclude: Sequence[str] = ()) -> Discovered:
 def _walk(
     root: Path,
     directory: Path,
-    specs: list[tuple[Path, pathspec.PathSpec]],
-    excluded: pathspec.PathSpec,
+    specs: list[tuple[Path, pathspec.GitIgnoreSpec]],
+    excluded: pathspec.GitIgnoreSpec,
     problems: list[tuple[Path, str]],
 ) -> Iterator[Path]:
     own = _spec_for(directory)
@@ -93,8 +93,8 @@ def _ignored(
     root: Path,
     path: Path,
     is_dir: bool,
-    specs: list[tuple[Path, pathspec.PathSpec]],
-    excluded: pathspec.PathSpec,
+    specs: list[tuple[Path, pathspec.GitIgnoreSpec]],
+    excluded: pathspec.GitIgnoreSpec,
 ) -> bool:
     suffix = "/" if is_dir else ""
     if excluded.match_file(path.relative_to(root).as_posix() + suffix):

@@ -61,9 +61,9 @@ def load_module(root: Path, path: Path, source: str) -> Module:
     return module
 
 
-def read_files(root: Path, exclude: tuple[str, ...] = ()) -> tuple[
-    list[tuple[Path, str]], list[FileProblem]
-]:
+def read_files(
+    root: Path, exclude: tuple[str, ...] = ()
+) -> tuple[list[tuple[Path, str]], list[FileProblem]]:
     """Discover and read every Python file under ``root``; unreadable ones become problems."""
     base = root if root.is_dir() else root.parent
     found = discover(root, exclude)

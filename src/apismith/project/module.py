@@ -35,6 +35,7 @@ class NodeIndex:
     compares: list[tuple[ast.Compare, Function | None]] = field(default_factory=list)
     handlers: list[tuple[ast.ExceptHandler, Function | None]] = field(default_factory=list)
     returns: list[tuple[ast.Return, Function]] = field(default_factory=list)
+    local_imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
     loops: list[tuple[ast.For | ast.AsyncFor | ast.While | ast.comprehension, Function | None]] = (
         field(default_factory=list)
     )
@@ -51,7 +52,11 @@ def build_index(tree: ast.Module) -> NodeIndex:
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             index.functions.append(node)
             index.function_owner[id(node)] = owner
-            for child in (*node.decorator_list, node.args, *([node.returns] if node.returns else [])):
+            for child in (
+                *node.decorator_list,
+                node.args,
+                *([node.returns] if node.returns else []),
+            ):
                 stack.append((child, owner))
             stack.extend((child, node) for child in reversed(node.body))
             continue
@@ -63,6 +68,8 @@ def build_index(tree: ast.Module) -> NodeIndex:
             index.compares.append((node, owner))
         elif isinstance(node, ast.ExceptHandler):
             index.handlers.append((node, owner))
+        elif isinstance(node, ast.Import | ast.ImportFrom) and owner is not None:
+            index.local_imports.append(node)
         elif isinstance(node, ast.Return) and owner is not None:
             index.returns.append((node, owner))
         elif isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
@@ -121,33 +128,49 @@ class Module:
 
 
 def collect_bindings(module: Module) -> None:
-    """Fill ``module.imports`` and ``module.bindings`` from its top-level statements."""
+    """Fill ``module.imports`` and ``module.bindings`` from its top-level statements.
+
+    Imports inside functions count too, unless the name is bound at top level: a function
+    that does ``import requests`` calls the same ``requests.get``.
+    """
     for statement in _top_level(module.tree.body):
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname:
-                    module.imports[alias.asname] = alias.name
-                else:
-                    head = alias.name.partition(".")[0]
-                    module.imports[head] = head
-        elif isinstance(statement, ast.ImportFrom):
-            base = _absolute(module, statement)
-            for alias in statement.names:
-                if alias.name != "*":
-                    full = f"{base}.{alias.name}" if base else alias.name
-                    module.imports[alias.asname or alias.name] = full
-        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            module.bindings[statement.name] = statement
-        elif isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                if isinstance(target, ast.Name):
-                    module.bindings[target.id] = statement.value
-        elif (
-            isinstance(statement, ast.AnnAssign)
-            and isinstance(statement.target, ast.Name)
-            and statement.value is not None
-        ):
-            module.bindings[statement.target.id] = statement.value
+        _bind(module, statement)
+    for statement in module.index.local_imports:
+        for name, target in _imported(module, statement):
+            if name not in module.bindings:
+                module.imports.setdefault(name, target)
+
+
+def _imported(module: Module, statement: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+    if isinstance(statement, ast.Import):
+        return [
+            (alias.asname, alias.name) if alias.asname else (alias.name.partition(".")[0],) * 2
+            for alias in statement.names
+        ]
+    base = _absolute(module, statement)
+    return [
+        (alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name)
+        for alias in statement.names
+        if alias.name != "*"
+    ]
+
+
+def _bind(module: Module, statement: ast.stmt) -> None:
+    if isinstance(statement, ast.Import | ast.ImportFrom):
+        module.imports.update(_imported(module, statement))
+        return
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        module.bindings[statement.name] = statement
+    elif isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            if isinstance(target, ast.Name):
+                module.bindings[target.id] = statement.value
+    elif (
+        isinstance(statement, ast.AnnAssign)
+        and isinstance(statement.target, ast.Name)
+        and statement.value is not None
+    ):
+        module.bindings[statement.target.id] = statement.value
 
 
 def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:

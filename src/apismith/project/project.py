@@ -15,7 +15,10 @@ SESSION_FACTORIES = {
     "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.Session",
     "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.AsyncSession",
 }
-ASYNC_SESSIONS = ("sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession")
+ASYNC_SESSIONS = (
+    "sqlalchemy.ext.asyncio.AsyncSession",
+    "sqlmodel.ext.asyncio.session.AsyncSession",
+)
 
 
 def module_names(root: Path, path: Path) -> list[str]:
@@ -158,7 +161,7 @@ class Project:
         return None
 
     def annotation_type(self, module: Module, annotation: ast.expr | None) -> str | None:
-        """Class named by an annotation, seeing through ``Annotated``, ``Optional`` and ``| None``."""
+        """Class an annotation names, seeing through ``Annotated``, ``Optional``, ``| None``."""
         if annotation is None:
             return None
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):

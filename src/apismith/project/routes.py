@@ -48,6 +48,24 @@ AUTH_NAME = re.compile(
     re.IGNORECASE,
 )
 UNAUTHORIZED = re.compile(r"HTTP_40[13]_|^40[13]$")
+SCHEME_CLASSES = (
+    "OAuth2",
+    "OAuth2PasswordBearer",
+    "OAuth2AuthorizationCodeBearer",
+    "OpenIdConnect",
+    "HTTPBasic",
+    "HTTPBearer",
+    "HTTPDigest",
+    "HTTPBase",
+    "APIKeyHeader",
+    "APIKeyQuery",
+    "APIKeyCookie",
+)
+SECURITY_SCHEMES = frozenset(
+    f"fastapi.security.{module}{name}"
+    for name in SCHEME_CLASSES
+    for module in ("", "api_key.", "http.", "oauth2.", "open_id_connect_url.")
+)
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?}")
 
 
@@ -349,7 +367,9 @@ class RouteModel:
                 if target is None:
                     target = annotation_node
                 dependency = self.dependency(owner, target, marker)
-                return Param(argument.arg, "dependency", annotation, type_name, argument, dependency)
+                return Param(
+                    argument.arg, "dependency", annotation, type_name, argument, dependency
+                )
             short = called.rpartition(".")[2]
             if called.startswith("fastapi") and short in PARAM_SOURCES:
                 return Param(argument.arg, PARAM_SOURCES[short], annotation, type_name, argument)
@@ -410,10 +430,12 @@ class RouteModel:
         self._expand(dependency, qualname, target, module)
         return dependency
 
-    def _expand(self, dependency: Dependency, qualname: str, target: ast.expr, module: Module) -> None:
+    def _expand(
+        self, dependency: Dependency, qualname: str, target: ast.expr, module: Module
+    ) -> None:
         found = self.project.lookup(qualname)
         if found is None:
-            scheme = qualname.startswith("fastapi.security.")
+            scheme = qualname in SECURITY_SCHEMES
             dependency.scheme = qualname if scheme else None
             dependency.authenticates = scheme or bool(AUTH_NAME.search(qualname.rpartition(".")[2]))
             return
@@ -467,12 +489,16 @@ class RouteModel:
     def _is_scheme_class(self, module: Module, node: ast.ClassDef) -> bool:
         for base in node.bases:
             name = self.project.resolve(module, base) or ""
-            if name.startswith("fastapi.security."):
+            if name in SECURITY_SCHEMES:
                 return True
             found = self.project.lookup(name) if name else None
-            if found is not None and isinstance(found[1], ast.ClassDef) and found[1] is not node:
-                if self._is_scheme_class(found[0], found[1]):
-                    return True
+            if (
+                found is not None
+                and isinstance(found[1], ast.ClassDef)
+                and found[1] is not node
+                and self._is_scheme_class(found[0], found[1])
+            ):
+                return True
         return False
 
     # -- wiring --------------------------------------------------------------------------------
@@ -509,8 +535,14 @@ class RouteModel:
         if not roots:
             roots = [c for c in self.containers.values() if not c.parents]
         routes: list[Route] = []
+        visited: set[str] = set()
         for root in roots:
-            self._collect(root, "", [], routes, set())
+            self._collect(root, "", [], routes, set(), visited)
+        # Routers wired where the model cannot see (a loop, a plugin system) still serve
+        # their operations: list them under their own prefix rather than lose them.
+        for container in self.containers.values():
+            if container.qualname not in visited and container.operations:
+                self._collect(container, "", [], routes, set(), visited)
         return routes
 
     def _collect(
@@ -520,10 +552,12 @@ class RouteModel:
         inherited: list[Dependency],
         routes: list[Route],
         seen: set[str],
+        visited: set[str],
     ) -> None:
         if container.qualname in seen:
             return
         seen = seen | {container.qualname}
+        visited.add(container.qualname)
         dependencies = [*inherited, *container.dependencies]
         base = prefix + container.prefix
         for operation in container.operations:
@@ -540,10 +574,17 @@ class RouteModel:
         for child_name, include_prefix, include_dependencies in container.includes:
             child = self.containers[child_name]
             self._collect(
-                child, base + include_prefix, [*dependencies, *include_dependencies], routes, seen
+                child,
+                base + include_prefix,
+                [*dependencies, *include_dependencies],
+                routes,
+                seen,
+                visited,
             )
         for mount_path, child_name in container.mounts:
-            self._collect(self.containers[child_name], prefix + mount_path, [], routes, seen)
+            self._collect(
+                self.containers[child_name], prefix + mount_path, [], routes, seen, visited
+            )
 
     @property
     def has_authentication(self) -> bool:
@@ -577,7 +618,9 @@ def _label(node: ast.expr) -> str:
     return ast.unparse(node)
 
 
-def _is_collection_of_models(model: RouteModel, module: Module, annotation: ast.expr | None) -> bool:
+def _is_collection_of_models(
+    model: RouteModel, module: Module, annotation: ast.expr | None
+) -> bool:
     if not isinstance(annotation, ast.Subscript):
         return False
     outer = model.project.resolve(module, annotation.value)
@@ -594,7 +637,7 @@ def _authenticates_itself(project: Project, module: Module, function: Function) 
             name = project.resolve(module, node.func) or ""
             if name.endswith(("jwt.decode", "jws.verify", "jwt.get_unverified_header")):
                 return True
-            if name.endswith("HTTPException") or name.endswith("WebSocketException"):
+            if name.endswith(("HTTPException", "WebSocketException")):
                 for argument in [*node.args[:1], *(k.value for k in node.keywords)]:
                     text = ast.unparse(argument)
                     if UNAUTHORIZED.search(text.rpartition(".")[2]):

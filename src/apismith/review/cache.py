@@ -15,10 +15,9 @@ from pathlib import Path
 
 from apismith import __version__
 from apismith.config import Config
-from apismith.findings import Confidence, Finding, Fix, Severity, Applicability
+from apismith.findings import Applicability, Confidence, Finding, Fix, Severity
 from apismith.project.loader import FileProblem
 from apismith.rules.base import Rule
-
 
 
 def default_dir(root: Path) -> Path:
@@ -67,7 +66,7 @@ def store(directory: Path, digest: str, findings: list[Finding], errors: list[Fi
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(data, stream)
-        os.replace(temporary, directory / f"{digest}.json")
+        Path(temporary).replace(directory / f"{digest}.json")
 
 
 def _plain(finding: Finding) -> dict[str, object]:

@@ -66,7 +66,9 @@ def review(
             )
     loaded = build_project(root, sources)
     if progress is not None:
-        progress(f"parsed {len(loaded.project.modules)} modules, {len(loaded.routes.routes)} routes")
+        progress(
+            f"parsed {len(loaded.project.modules)} modules, {len(loaded.routes.routes)} routes"
+        )
     errors = [*read_problems, *loaded.problems]
     findings = [*_syntax_findings(loaded), *run_rules(loaded, config, rules, progress, verbose)]
     findings, suppressed = _filter(loaded, config, findings)
@@ -93,7 +95,7 @@ def run_rules(
         try:
             for report in rule.check_project(context):
                 findings.append(to_finding(rule, report))
-        except Exception as error:  # noqa: BLE001 - one rule's bug must not stop the review
+        except Exception as error:
             findings.append(_crash(rule, None, error, verbose))
         for module in modules:
             if not rule.applies(module):
@@ -101,7 +103,7 @@ def run_rules(
             try:
                 for report in rule.check_module(module, context):
                     findings.append(to_finding(rule, report))
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 findings.append(_crash(rule, module.relpath, error, verbose))
         if progress is not None:
             progress(f"ran {rule.id}")
@@ -135,7 +137,11 @@ def to_finding(rule: Rule, report: Report) -> Finding:
 
 
 def _crash(rule: Rule, path: str | None, error: Exception, verbose: bool) -> Finding:
-    detail = "".join(traceback.format_exception(error)) if verbose else f"{type(error).__name__}: {error}"
+    detail = (
+        "".join(traceback.format_exception(error))
+        if verbose
+        else f"{type(error).__name__}: {error}"
+    )
     return Finding(
         rule="E900",
         name="rule-crashed",
@@ -209,9 +215,10 @@ def _filter(
 
 def _ignored_for_file(config: Config, finding: Finding) -> bool:
     for pattern, selectors in config.per_file_ignores.items():
-        if fnmatch.fnmatch(finding.path, pattern):
-            if any(finding.rule.startswith(s.upper()) or s.lower() == finding.family for s in selectors):
-                return True
+        if fnmatch.fnmatch(finding.path, pattern) and any(
+            finding.rule.startswith(s.upper()) or s.lower() == finding.family for s in selectors
+        ):
+            return True
     return False
 
 

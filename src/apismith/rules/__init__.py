@@ -65,7 +65,9 @@ def matches(rule: Rule, selector: str) -> bool:
 def validate_selectors(selectors: tuple[str, ...]) -> None:
     """Refuse selectors that match no rule, so that a typo is not silently ignored."""
     for selector in selectors:
-        if not any(matches(rule, selector) for rule in all_rules()) and not selector.upper().startswith("E"):
+        if not any(
+            matches(rule, selector) for rule in all_rules()
+        ) and not selector.upper().startswith("E"):
             raise ConfigError(f"unknown rule selector {selector!r} (see `apismith rules`)")
 
 
