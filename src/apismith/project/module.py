@@ -30,6 +30,7 @@ class NodeIndex:
     calls: list[tuple[ast.Call, Function | None]] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
     function_owner: dict[int, Function | None] = field(default_factory=dict)
+    method_class: dict[int, ast.ClassDef] = field(default_factory=dict)
     classes: list[ast.ClassDef] = field(default_factory=list)
     assigns: list[tuple[ast.Assign | ast.AnnAssign, Function | None]] = field(default_factory=list)
     compares: list[tuple[ast.Compare, Function | None]] = field(default_factory=list)
@@ -62,6 +63,9 @@ def build_index(tree: ast.Module) -> NodeIndex:
             continue
         elif isinstance(node, ast.ClassDef):
             index.classes.append(node)
+            for statement in node.body:
+                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                    index.method_class[id(statement)] = node
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             index.assigns.append((node, owner))
         elif isinstance(node, ast.Compare):
@@ -92,6 +96,7 @@ class Module:
     is_test: bool = False
     imports: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, ast.AST] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
     index: NodeIndex = field(default_factory=NodeIndex)
     _lines: list[str] | None = None
 
@@ -158,6 +163,8 @@ def _imported(module: Module, statement: ast.Import | ast.ImportFrom) -> list[tu
 def _bind(module: Module, statement: ast.stmt) -> None:
     if isinstance(statement, ast.Import | ast.ImportFrom):
         module.imports.update(_imported(module, statement))
+        if isinstance(statement, ast.ImportFrom) and any(a.name == "*" for a in statement.names):
+            module.star_imports.append(_absolute(module, statement))
         return
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         module.bindings[statement.name] = statement

@@ -45,9 +45,9 @@ def module_names(root: Path, path: Path) -> list[str]:
         relative.pop(0)
     best = max((parts, relative), key=len)
     names = [".".join(best[start:]) for start in range(len(best))]
-    extra = ".".join(parts)
-    if extra and extra not in names:
-        names.append(extra)
+    for extra in (".".join(parts), ".".join([root.name, *relative])):
+        if extra and extra not in names:
+            names.append(extra)
     return [name for name in names if name]
 
 
@@ -93,6 +93,15 @@ class Project:
             target = module.imports.get(head)
             if target is not None and head not in module.bindings:
                 return self.canonical(".".join([target, *rest]), depth + 1)
+            if head not in module.bindings:
+                for star in module.star_imports:
+                    source = self.by_name.get(star)
+                    if source is not None and (
+                        head in source.bindings or head in source.imports or source.star_imports
+                    ):
+                        found = self.canonical(".".join([star, head, *rest]), depth + 1)
+                        if self.lookup_exact(found) is not None or head in source.imports:
+                            return found
             return ".".join([module.name, head, *rest])
         module = self.by_name.get(qualname)
         return module.name if module is not None else qualname
@@ -196,7 +205,10 @@ class Project:
 
     def lookup(self, qualname: str) -> tuple[Module, ast.AST] | None:
         """The definition a qualified name denotes inside the project, if any."""
-        qualname = self.canonical(qualname)
+        return self.lookup_exact(self.canonical(qualname))
+
+    def lookup_exact(self, qualname: str) -> tuple[Module, ast.AST] | None:
+        """Like :meth:`lookup` for a name that is already canonical."""
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = self.by_name.get(".".join(parts[:cut]))

@@ -44,6 +44,7 @@ AUTH_NAME = re.compile(
     r"current_(active_)?(super)?user|authenticat|require[sd]?_(user|auth|login|admin|role|perm|scope)"
     r"|verify_(token|jwt|api_?key|access|auth|user)|api_?key|login_required|admin_required"
     r"|check_(permission|auth|token|role)|has_(permission|role)|permission|auth_(user|required)"
+    r"|validate_\w*token|admin_user|superuser"
     r"|get_user_from_token|token_required|validate_(token|jwt)|bearer|^auth$|_auth$",
     re.IGNORECASE,
 )
@@ -196,7 +197,9 @@ class RouteModel:
         self.containers: dict[str, Container] = {}
         self._dependency_cache: dict[int, tuple[bool, set[str]]] = {}
         self._in_progress: set[int] = set()
-        self._modules = [m for m in project.modules if not m.is_test and m.imports_any("fastapi")]
+        self._modules = [m for m in project.modules if not m.is_test]
+        self._callers: dict[str, list[tuple[Module, ast.Call, Function | None]]] | None = None
+        self._resolving = 0
         for module in self._modules:
             self._find_containers(module)
         for module in self._modules:
@@ -213,11 +216,28 @@ class RouteModel:
         if name in ROUTER_CLASSES:
             return "router"
         found = self.project.lookup(name) if name is not None and depth < 10 else None
-        if found is not None and isinstance(found[1], ast.ClassDef):
-            for base in found[1].bases:
-                kind = self._container_class(found[0], ast.Call(func=base, args=[], keywords=[]))
-                if kind is not None:
-                    return kind
+        if found is None:
+            return None
+        owner, definition = found
+        if isinstance(definition, ast.ClassDef):
+            return self._class_kind(owner, definition, depth)
+        if isinstance(definition, ast.Call):
+            # ``APIRouter = make_router_class(...)``: a factory returning a router subclass.
+            factory = self.project.function(self.project.resolve(owner, definition.func))
+            if factory is not None:
+                for node in ast.walk(factory[1]):
+                    if isinstance(node, ast.ClassDef):
+                        kind = self._class_kind(factory[0], node, depth)
+                        if kind is not None:
+                            return kind
+        return None
+
+    def _class_kind(self, module: Module, node: ast.ClassDef, depth: int) -> str | None:
+        for base in node.bases:
+            probe = ast.Call(func=base, args=[], keywords=[])
+            kind = self._container_class(module, probe, depth + 1)
+            if kind is not None:
+                return kind
         return None
 
     def _local_name(self, module: Module, function: Function | None, name: str) -> str:
@@ -241,7 +261,25 @@ class RouteModel:
                     container.prefix = constant_str(self.project, module, keyword.value) or ""
                 elif keyword.arg == "dependencies":
                     container.dependencies = self._dependency_list(module, keyword.value)
+            container.dependencies += self._subclass_dependencies(module, value)
             self.containers[qualname] = container
+
+    def _subclass_dependencies(self, module: Module, call: ast.Call) -> list[Dependency]:
+        """Dependencies a project router subclass passes to ``super().__init__``."""
+        found = self.project.lookup(self.project.resolve(module, call.func) or "")
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return []
+        owner, node = found
+        for statement in node.body:
+            if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
+                for inner in ast.walk(statement):
+                    if (
+                        isinstance(inner, ast.Call)
+                        and isinstance(inner.func, ast.Attribute)
+                        and inner.func.attr == "__init__"
+                    ):
+                        return self._dependency_list(owner, _kw(inner, "dependencies"))
+        return []
 
     def container_for(
         self, module: Module, node: ast.expr, function: Function | None
@@ -257,7 +295,7 @@ class RouteModel:
                 return inner
         qualname = self.project.resolve(module, node)
         if qualname is None:
-            return None
+            return self._through_parameter(module, node, function)
         qualname = self.project.canonical(qualname)
         if qualname in self.containers:
             return self.containers[qualname]
@@ -327,11 +365,43 @@ class RouteModel:
     ) -> Operation:
         keywords = {k.arg: k.value for k in declaration.keywords if k.arg}
         dependencies = self._dependency_list(module, keywords.get("dependencies"))
+        owner_class = module.index.method_class.get(id(function))
+        if owner_class is not None:
+            dependencies += self._class_dependencies(module, owner_class, 0)
         declaration_module = module
         params = self.parameters(module, function, path)
         return Operation(
             methods, path, declaration_module, function, declaration, keywords, params, dependencies
         )
+
+    def _class_dependencies(
+        self, module: Module, node: ast.ClassDef, depth: int
+    ) -> list[Dependency]:
+        """Class-based views: ``user = Depends(get_current_user)`` attributes, bases included."""
+        found: list[Dependency] = []
+        for statement in node.body:
+            value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
+            if isinstance(value, ast.Call) and self.project.resolve(module, value.func) in DEPENDS:
+                target = value.args[0] if value.args else _kw(value, "dependency")
+                if target is None and isinstance(statement, ast.AnnAssign):
+                    target = statement.annotation
+                found.append(self.dependency(module, target, value))
+            elif isinstance(statement, ast.AnnAssign):
+                markers: list[tuple[Module, ast.expr]] = []
+                self._annotated_parts(module, statement.annotation, markers)
+                for owner, marker in markers:
+                    if (
+                        isinstance(marker, ast.Call)
+                        and self.project.resolve(owner, marker.func) in DEPENDS
+                    ):
+                        target = marker.args[0] if marker.args else None
+                        found.append(self.dependency(owner, target, marker))
+        if depth < 10:
+            for base in node.bases:
+                parent = self.project.lookup(self.project.resolve(module, base) or "")
+                if parent is not None and isinstance(parent[1], ast.ClassDef):
+                    found += self._class_dependencies(parent[0], parent[1], depth + 1)
+        return found
 
     def parameters(self, module: Module, function: Function, path: str = "") -> list[Param]:
         """Classify a handler's or dependency's parameters by where FastAPI takes them from."""
@@ -529,6 +599,36 @@ class RouteModel:
                 if child is not None and path is not None:
                     parent.mounts.append((path, child.qualname))
                     child.parents += 1
+
+    def _through_parameter(
+        self, module: Module, node: ast.expr, function: Function | None
+    ) -> Container | None:
+        """``def wire(app): app.include_router(...)``: the app its callers pass in."""
+        if function is None or not isinstance(node, ast.Name) or self._resolving > 5:
+            return None
+        names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if node.id not in names:
+            return None
+        position = names.index(node.id)
+        if self._callers is None:
+            self._callers = {}
+            for other in self._modules:
+                for call, caller in other.index.calls:
+                    callee = self.project.resolve(other, call.func)
+                    if callee is not None:
+                        self._callers.setdefault(callee, []).append((other, call, caller))
+        qualname = f"{module.name}.{function.name}"
+        self._resolving += 1
+        try:
+            for other, call, caller in self._callers.get(qualname, []):
+                argument = call.args[position] if len(call.args) > position else None
+                argument = argument or _kw(call, node.id)
+                found = self.container_for(other, argument, caller) if argument else None
+                if found is not None:
+                    return found
+        finally:
+            self._resolving -= 1
+        return None
 
     def _flatten(self) -> list[Route]:
         roots = [c for c in self.containers.values() if c.kind == "app" and not c.parents]
