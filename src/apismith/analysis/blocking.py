@@ -1,0 +1,1050 @@
+"""Which calls block the event loop, and which query the database, through project helpers.
+
+A call blocks when it waits on the network, a database, a child process, the disk or a slow
+password hash without giving control back to the event loop: ``requests.get``, ``time.sleep``,
+a method of a synchronous SQLAlchemy ``Session``, ``bcrypt.checkpw``. :class:`BlockingCalls`
+tells which calls of a function block, directly or through a synchronous project function that
+blocks somewhere inside (followed transitively, memoised, cycle-safe).
+
+The performance rules also share here what a database query looks like: the session types,
+:class:`Queries`, which unfolds ``db.query(M).filter(...).all()`` or
+``(await s.execute(select(M))).scalars().all()`` into its model, methods and options, and the
+loops and returned values of a function.
+"""
+
+from __future__ import annotations
+
+import ast
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from apismith.project.classes import ClassCatalog
+from apismith.project.module import Function, Module
+from apismith.project.project import Project, Scope
+
+NETWORK, DATABASE, SLEEP, PROCESS, HASHING, FILE = (
+    "network",
+    "database",
+    "sleep",
+    "process",
+    "hashing",
+    "file",
+)
+
+SYNC_SESSIONS = frozenset(
+    {
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.session.Session",
+        "sqlalchemy.orm.scoped_session",
+        "sqlalchemy.orm.scoping.scoped_session",
+        "sqlmodel.Session",
+        "sqlmodel.orm.session.Session",
+    }
+)
+ASYNC_SESSIONS = frozenset(
+    {
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
+        "sqlalchemy.ext.asyncio.async_scoped_session",
+        "sqlmodel.ext.asyncio.session.AsyncSession",
+    }
+)
+
+_HTTP = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+_SESSION = frozenset(
+    {
+        "execute",
+        "exec",
+        "query",
+        "get",
+        "get_one",
+        "scalars",
+        "scalar",
+        "commit",
+        "flush",
+        "refresh",
+        "delete",
+        "merge",
+        "bulk_save_objects",
+        "bulk_insert_mappings",
+        "bulk_update_mappings",
+    }
+)
+_CONNECTION = frozenset({"execute", "exec_driver_sql", "scalar", "scalars", "commit"})
+_DBAPI = frozenset(
+    {"execute", "executemany", "executescript", "commit", "fetchone", "fetchall", "fetchmany"}
+)
+_MONGO = frozenset(
+    {
+        "find",
+        "find_one",
+        "insert_one",
+        "insert_many",
+        "update_one",
+        "update_many",
+        "replace_one",
+        "delete_one",
+        "delete_many",
+        "aggregate",
+        "count_documents",
+        "distinct",
+        "bulk_write",
+        "find_one_and_update",
+        "find_one_and_delete",
+        "find_one_and_replace",
+        "create_index",
+        "list_collection_names",
+        "command",
+    }
+)
+_HASH = frozenset({"hash", "verify", "verify_and_update", "encrypt"})
+_LOCAL = frozenset(
+    {
+        "pipeline",
+        "pubsub",
+        "lock",
+        "register_script",
+        "close",
+        "generate_presigned_url",
+        "generate_presigned_post",
+        "get_paginator",
+        "get_waiter",
+        "can_paginate",
+    }
+)
+ANY = frozenset({"*"})
+SESSION_QUERIES = frozenset(
+    {"get", "get_one", "execute", "exec", "scalar", "scalars", "query", "stream", "stream_scalars"}
+)
+STATEMENT_METHODS = frozenset({"execute", "scalars", "exec", "stream", "stream_scalars"})
+SELECTS = frozenset(
+    {
+        "sqlalchemy.select",
+        "sqlalchemy.future.select",
+        "sqlalchemy.sql.select",
+        "sqlalchemy.sql.expression.select",
+        "sqlmodel.select",
+        "sqlmodel.sql.expression.select",
+    }
+)
+STATEMENTS = SELECTS | {
+    f"{package}.{name}"
+    for package in ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlmodel")
+    for name in ("text", "insert", "update", "delete")
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Receiver:
+    """What blocks on an object of one type: some (or ``ANY``) of its methods and of those of
+    the objects it hands out (a cursor, a connection, a pipeline)."""
+
+    kind: str
+    label: str
+    methods: frozenset[str]
+    derived: frozenset[str] = frozenset()
+
+
+def _receivers() -> dict[str, _Receiver]:
+    table: dict[str, _Receiver] = {}
+
+    def add(names: str, receiver: _Receiver) -> None:
+        table.update(dict.fromkeys(names.split(), receiver))
+
+    add(
+        "requests.Session requests.sessions.Session",
+        _Receiver(NETWORK, "requests session", _HTTP | {"send"}),
+    )
+    add("httpx.Client", _Receiver(NETWORK, "synchronous httpx client", _HTTP | {"send", "stream"}))
+    add("subprocess.Popen", _Receiver(PROCESS, "subprocess", frozenset({"communicate", "wait"})))
+    add(
+        "smtplib.SMTP smtplib.SMTP_SSL",
+        _Receiver(
+            NETWORK,
+            "SMTP connection",
+            frozenset({"sendmail", "send_message", "login", "starttls", "connect", "ehlo", "quit"}),
+        ),
+    )
+    add(
+        "socket.socket socket.create_connection",
+        _Receiver(
+            NETWORK,
+            "socket",
+            frozenset({"connect", "recv", "recv_into", "recvfrom", "send", "sendall", "accept"}),
+        ),
+    )
+    add(" ".join(SYNC_SESSIONS), _Receiver(DATABASE, "synchronous SQLAlchemy session", _SESSION))
+    add(
+        "sqlalchemy.create_engine sqlalchemy.engine.create_engine sqlmodel.create_engine "
+        "sqlalchemy.Engine sqlalchemy.engine.Engine sqlalchemy.engine.base.Engine",
+        _Receiver(
+            DATABASE,
+            "synchronous SQLAlchemy engine",
+            frozenset({"connect", "begin", "execute", "raw_connection"}),
+            _CONNECTION,
+        ),
+    )
+    add(
+        "sqlalchemy.Connection sqlalchemy.engine.Connection sqlalchemy.engine.base.Connection",
+        _Receiver(DATABASE, "synchronous SQLAlchemy connection", _CONNECTION),
+    )
+    add(
+        "sqlite3.connect sqlite3.Connection psycopg2.connect psycopg.connect pymysql.connect "
+        "mysql.connector.connect",
+        _Receiver(DATABASE, "DB-API connection", _DBAPI, _DBAPI),
+    )
+    add(
+        "redis.Redis redis.StrictRedis redis.client.Redis redis.client.StrictRedis redis.from_url "
+        "redis.Redis.from_url redis.StrictRedis.from_url redis.client.Redis.from_url",
+        _Receiver(DATABASE, "synchronous Redis client", ANY, frozenset({"execute"})),
+    )
+    add(
+        "pymongo.MongoClient pymongo.mongo_client.MongoClient",
+        _Receiver(DATABASE, "synchronous MongoDB client", _MONGO, _MONGO),
+    )
+    add(
+        "boto3.client boto3.resource boto3.Session.client boto3.Session.resource "
+        "boto3.session.Session.client boto3.session.Session.resource",
+        _Receiver(NETWORK, "boto3 client", ANY, ANY),
+    )
+    add(
+        "passlib.context.CryptContext argon2.PasswordHasher pwdlib.PasswordHash",
+        _Receiver(HASHING, "password hasher", _HASH, _HASH),
+    )
+    add(
+        "pathlib.Path pathlib.PosixPath",
+        _Receiver(
+            FILE,
+            "path",
+            frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}),
+        ),
+    )
+    return table
+
+
+RECEIVERS = _receivers()
+
+
+def _functions() -> dict[str, str]:
+    table: dict[str, str] = {}
+
+    def add(kind: str, names: str) -> None:
+        table.update(dict.fromkeys(names.split(), kind))
+
+    for verb in _HTTP:
+        add(NETWORK, f"requests.{verb} requests.api.{verb} httpx.{verb}")
+    add(
+        NETWORK,
+        "httpx.stream urllib.request.urlopen urllib.request.urlretrieve socket.create_connection "
+        "socket.getaddrinfo socket.gethostbyname smtplib.SMTP smtplib.SMTP_SSL",
+    )
+    add(SLEEP, "time.sleep")
+    add(
+        PROCESS,
+        "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
+        "subprocess.getoutput subprocess.getstatusoutput os.system",
+    )
+    add(
+        DATABASE,
+        "sqlite3.connect psycopg2.connect psycopg.connect pymysql.connect mysql.connector.connect",
+    )
+    add(HASHING, "bcrypt.hashpw bcrypt.checkpw bcrypt.kdf hashlib.pbkdf2_hmac hashlib.scrypt")
+    add(
+        FILE,
+        "open io.open shutil.copyfileobj shutil.copyfile shutil.copy shutil.copy2 "
+        "shutil.copytree shutil.rmtree shutil.move",
+    )
+    return table
+
+
+FUNCTIONS = _functions()
+OFFLINE_IMPORTS = ("alembic", "click", "typer")
+OFFLINE_DIRECTORIES = frozenset({"scripts", "migrations", "alembic", "versions", "seeds"})
+CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+CACHES = frozenset(
+    {"functools.cache", "functools.lru_cache", "functools.cached_property", "cachetools.cached"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """A call of some function that blocks the event loop.
+
+    ``node`` is the call in that function; ``callee`` names what blocks (``requests.get``,
+    ``db.query``), ``label`` the kind of object it is called on, and ``via`` the project
+    helpers the call goes through before reaching it (empty for a direct call). ``subject``
+    is the local name of the blocking object (a session variable), to group repeated uses.
+    """
+
+    node: ast.Call
+    callee: str
+    kind: str
+    label: str = ""
+    via: tuple[str, ...] = ()
+    subject: str | None = None
+
+    def describe(self) -> str:
+        """``requests.get`` or ``db.query`` on a synchronous SQLAlchemy session."""
+        text = f"`{self.callee}`"
+        return f"{text} on a {self.label}" if self.label else text
+
+
+@dataclass(slots=True)
+class Frame:
+    """What is known while reading one function: its module, local types, nested defs, names
+    assigned exactly once (``single``) and the name each call's result is bound to."""
+
+    module: Module
+    function: Function
+    scope: Scope
+    nested: dict[str, Function] = field(default_factory=dict)
+    single: dict[str, ast.expr] = field(default_factory=dict)
+    bound: dict[int, str] = field(default_factory=dict)
+
+
+class BlockingCalls:
+    """Blocking calls of project functions, with synchronous helpers summarised once.
+
+    ``orm_models`` (qualified names of mapped classes) lets an untyped receiver count as a
+    session when it is asked for a model: ``db.query(User)``, ``db.get(User, 1)``.
+    """
+
+    def __init__(self, project: Project, orm_models: frozenset[str] = frozenset()) -> None:
+        self.project = project
+        self.orm_models = orm_models
+        self._helpers: dict[int, Blocking | None] = {}
+        self._active: set[int] = set()
+        self._frames: dict[int, Frame] = {}
+        self._classes: dict[int, ast.ClassDef] = {}
+        self._self_types: dict[int, dict[str, str]] = {}
+        for module in project.modules:
+            for node in module.index.classes:
+                for statement in node.body:
+                    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                        self._classes[id(statement)] = node
+
+    # -- public --------------------------------------------------------------------------------
+
+    def in_function(self, module: Module, function: Function) -> list[Blocking]:
+        """Calls of ``function``'s own body that block while it runs (awaited calls excluded)."""
+        frame = self.frame(module, function)
+        found: list[Blocking] = []
+        for call in immediate_calls(function):
+            blocking = self.direct(frame, call)
+            if blocking is None:
+                blocking = self._through_helper(frame, call)
+            if blocking is not None:
+                found.append(blocking)
+        return found
+
+    def helper(self, module: Module, function: Function) -> Blocking | None:
+        """The first blocking call a synchronous function makes, directly or through helpers."""
+        key = id(function)
+        if key in self._helpers:
+            return self._helpers[key]
+        if key in self._active or isinstance(function, ast.AsyncFunctionDef):
+            return None
+        decorators = {self.project.resolve(module, _decorator(d)) for d in function.decorator_list}
+        if decorators & CACHES or (is_generator(function) and not decorators & CONTEXT_MANAGERS):
+            self._helpers[key] = None
+            return None
+        self._active.add(key)
+        result = next(iter(self.in_function(module, function)), None)
+        self._active.discard(key)
+        self._helpers[key] = result
+        return result
+
+    def direct(self, frame: Frame, call: ast.Call) -> Blocking | None:
+        """Whether ``call`` itself blocks."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            subject = (
+                ast.unparse(func.value)
+                if isinstance(func.value, ast.Name | ast.Attribute)
+                else _root_name(func.value)
+            )
+            root = self.value_type(frame, func.value)
+            found = _receiver_call(root, func.attr) if root is not None else None
+            if found is None and root is None and self.session_call(frame, call) == "untyped":
+                found = ("SQLAlchemy session", DATABASE)
+            if found is not None:
+                if func.attr in {"connect", "begin"}:
+                    subject = frame.bound.get(id(call), subject)
+                return Blocking(call, short(func), found[1], found[0], (), subject)
+        name = self.project.resolve(frame.module, func, frame.scope)
+        if name is None:
+            return None
+        kind = FUNCTIONS.get(name)
+        if kind is None and name.startswith("passlib.hash.") and name.rpartition(".")[2] in _HASH:
+            kind = HASHING
+        if kind is None or (name.startswith("smtplib.") and not (call.args or call.keywords)):
+            return None
+        opens = name in RECEIVERS  # a connection whose later uses are the same blocking object
+        return Blocking(call, name, kind, subject=frame.bound.get(id(call)) if opens else None)
+
+    def value_type(self, frame: Frame, node: ast.expr, depth: int = 0) -> str | None:
+        """Qualified type of an expression, following attributes, subscripts and local aliases
+        (``client["db"]["users"]`` of a ``MongoClient`` is ``pymongo.MongoClient.[].[]``)."""
+        if depth > 8:
+            return None
+        if isinstance(node, ast.Await):
+            return self.value_type(frame, node.value, depth + 1)
+        if isinstance(node, ast.Name):
+            found = self.project.type_of(frame.module, node, frame.scope)
+            alias = frame.single.get(node.id)
+            if found is None and isinstance(alias, ast.Subscript | ast.Attribute):
+                return self.value_type(frame, alias, depth + 1)
+            return found
+        if isinstance(node, ast.Attribute) and _is_self(node.value):
+            owner = self._classes.get(id(frame.function))
+            found = self._attribute_types(frame.module, owner).get(node.attr) if owner else None
+            if found is not None:
+                return found
+        if isinstance(node, ast.Attribute | ast.Subscript):
+            base = self.value_type(frame, node.value, depth + 1)
+            if base is None:
+                return None
+            return f"{base}.{node.attr if isinstance(node, ast.Attribute) else '[]'}"
+        if isinstance(node, ast.Call):
+            return self.project.type_of(frame.module, node, frame.scope)
+        return None
+
+    def session_call(self, frame: Frame, call: ast.Call) -> str | None:
+        """Whether ``call`` runs a query on a session: ``"sync"``/``"async"`` by the receiver's
+        type, ``"untyped"`` for an untyped receiver asked for a model or a statement."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in SESSION_QUERIES:
+            return None
+        receiver = self.value_type(frame, func.value)
+        if receiver is not None:
+            return self.session_kind(receiver)
+        arguments = call.args
+        if func.attr in {"query", "get"} and arguments:
+            model = self.project.resolve(frame.module, arguments[0], frame.scope)
+            entity = model is not None and self.project.canonical(model) in self.orm_models
+            return "untyped" if entity and (func.attr == "query" or len(arguments) > 1) else None
+        if func.attr in STATEMENT_METHODS | {"scalar"} and arguments:
+            return "untyped" if self._statement(frame, arguments[0], 0) else None
+        return None
+
+    def _statement(self, frame: Frame, node: ast.expr, depth: int) -> bool:
+        """Whether an expression builds a SQLAlchemy statement (``select(M).where(...)``)."""
+        while isinstance(node, ast.Call) and depth < 20:
+            if self.project.resolve(frame.module, node.func, frame.scope) in STATEMENTS:
+                return True
+            if not isinstance(node.func, ast.Attribute):
+                return False
+            node, depth = node.func.value, depth + 1
+        if isinstance(node, ast.Name) and node.id in frame.single and depth < 20:
+            return self._statement(frame, frame.single[node.id], depth + 1)
+        return False
+
+    def session_kind(self, type_name: str | None, depth: int = 0) -> str | None:
+        """``"sync"`` or ``"async"`` for a SQLAlchemy session type (or a project subclass)."""
+        if type_name is None or depth > 10:
+            return None
+        if type_name in SYNC_SESSIONS:
+            return "sync"
+        if type_name in ASYNC_SESSIONS or self.project.is_async_session(type_name):
+            return "async"
+        found = self.project.lookup(type_name)
+        if found is not None and isinstance(found[1], ast.ClassDef):
+            for base in found[1].bases:
+                kind = self.session_kind(self.project.resolve(found[0], base), depth + 1)
+                if kind is not None:
+                    return kind
+        return None
+
+    def frame(self, module: Module, function: Function) -> Frame:
+        """What is known of ``function``'s locals, untyped ``Depends`` parameters included."""
+        cached = self._frames.get(id(function))
+        if cached is not None:
+            return cached
+        scope = Scope(dict(self.project.scope(function).types))
+        frame = Frame(module, function, scope)
+        self._frames[id(function)] = frame
+        arguments = function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
+        pairs = [*zip(positional, defaults, strict=True)]
+        pairs += list(zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True))
+        for argument, default in pairs:
+            if argument.arg not in scope.types and isinstance(default, ast.Call) and default.args:
+                provided = self._provided_type(module, default)
+                if provided is not None:
+                    scope.types[argument.arg] = provided
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in own_nodes(function):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                frame.nested[node.name] = node
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+                    frame.bound[id(node.value)] = target.id
+            elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                frame.bound[id(node.context_expr)] = node.optional_vars.id
+        frame.single = {name: values[0] for name, values in assigned.items() if len(values) == 1}
+        return frame
+
+    def callee(self, frame: Frame, call: ast.Call) -> tuple[Module, Function] | None:
+        """The project function a call runs: a helper, a method (inherited ones too), a nested
+        def, or the ``__init__`` of a project class."""
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in frame.nested:
+            return frame.module, frame.nested[func.id]
+        if isinstance(func, ast.Attribute) and _is_self(func.value):
+            owner = self._classes.get(id(frame.function))
+            return self.method(frame.module, owner, func.attr) if owner is not None else None
+        name = self.project.resolve(frame.module, func, frame.scope)
+        if name is None:
+            return None
+        found = self.project.lookup(name)
+        if found is None:
+            owner_name, _, attribute = name.rpartition(".")
+            owner_class = self.project.lookup(owner_name) if owner_name else None
+            if owner_class is not None and isinstance(owner_class[1], ast.ClassDef):
+                return self.method(owner_class[0], owner_class[1], attribute)
+            return None
+        module, definition = found
+        if isinstance(definition, ast.ClassDef):
+            return self.method(module, definition, "__init__")
+        if isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
+            return module, definition
+        return None
+
+    def method(
+        self, module: Module, node: ast.ClassDef, name: str, depth: int = 0
+    ) -> tuple[Module, Function] | None:
+        """A method of a project class, looked up in its bases too."""
+        found = _member(node, name)
+        if found is not None:
+            return module, found
+        for base in self._bases(module, node) if depth < 10 else ():
+            inherited = self.method(base[0], base[1], name, depth + 1)
+            if inherited is not None:
+                return inherited
+        return None
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _provided_type(self, module: Module, default: ast.Call) -> str | None:
+        """Type a ``Depends(provider)`` default gives: the provider's annotation or yield."""
+        marker = self.project.resolve(module, default.func)
+        if marker not in {"fastapi.Depends", "fastapi.params.Depends"}:
+            return None
+        provider = self.project.function(self.project.resolve(module, default.args[0]))
+        if provider is None:
+            return None
+        owner, function = provider
+        annotated = self.project.annotation_type(owner, function.returns)
+        if annotated is not None:
+            return annotated
+        types = self.project.scope(function).types
+        for node in own_nodes(function):
+            value = node.value if isinstance(node, ast.Yield | ast.Return) else None
+            if isinstance(value, ast.Name) and value.id in types:
+                return types[value.id]
+        return None
+
+    def _through_helper(self, frame: Frame, call: ast.Call) -> Blocking | None:
+        target = self.callee(frame, call)
+        if target is None:
+            return None
+        module, function = target
+        inner = self.helper(module, function)
+        if inner is None:
+            return None
+        passed = _arguments(call, function).get(inner.subject or "")
+        subject = passed.id if isinstance(passed, ast.Name) else None
+        if subject is None:
+            subject = next(
+                (
+                    argument.id
+                    for argument in (*call.args, *(k.value for k in call.keywords))
+                    if isinstance(argument, ast.Name)
+                    and self.session_kind(frame.scope.types.get(argument.id)) == "sync"
+                ),
+                None,
+            )
+        return Blocking(
+            call, inner.callee, inner.kind, inner.label, (function.name, *inner.via), subject
+        )
+
+    def _bases(self, module: Module, node: ast.ClassDef) -> Iterator[tuple[Module, ast.ClassDef]]:
+        for base in node.bases:
+            if isinstance(base, ast.Subscript):
+                base = base.value
+            found = self.project.lookup(self.project.resolve(module, base) or "")
+            if found is not None and isinstance(found[1], ast.ClassDef) and found[1] is not node:
+                yield found[0], found[1]
+
+    def _attribute_types(
+        self, module: Module, node: ast.ClassDef, depth: int = 0
+    ) -> dict[str, str]:
+        """Types of ``self.<name>``: class-level annotations and ``__init__`` assignments, in
+        the class and its bases."""
+        cached = self._self_types.get(id(node))
+        if cached is not None:
+            return cached
+        types: dict[str, str] = {}
+        self._self_types[id(node)] = types
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                found = self.project.annotation_type(module, statement.annotation)
+                if found is not None:
+                    types[statement.target.id] = found
+        init = _member(node, "__init__")
+        if init is not None:
+            scope = self.project.scope(init)
+            for child in own_nodes(init):
+                target, value, annotation = _self_assignment(child)
+                if target is None:
+                    continue
+                found = self.project.annotation_type(module, annotation) if annotation else None
+                if found is None and isinstance(value, ast.Name):
+                    found = scope.types.get(value.id)
+                if found is None and isinstance(value, ast.Call):
+                    found = self.project.type_of(module, value, scope)
+                if found is not None:
+                    types.setdefault(target, found)
+        for base_module, base in self._bases(module, node) if depth < 10 else ():
+            for name, found in self._attribute_types(base_module, base, depth + 1).items():
+                types.setdefault(name, found)
+        return types
+
+
+def _arguments(call: ast.Call, function: Function) -> dict[str, ast.expr]:
+    """The argument a call passes for each parameter of ``function`` it can be matched to."""
+    parameters = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    if parameters and parameters[0] in {"self", "cls"}:
+        parameters = parameters[1:]
+    bound = dict(zip(parameters, call.args, strict=False))
+    bound.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+    return bound
+
+
+def _receiver_call(type_name: str, method: str) -> tuple[str, str] | None:
+    """``(label, kind)`` when calling ``method`` on a value of ``type_name`` blocks."""
+    parts = type_name.split(".")
+    for cut in range(len(parts), 0, -1):
+        receiver = RECEIVERS.get(".".join(parts[:cut]))
+        if receiver is None:
+            continue
+        methods = receiver.methods if cut == len(parts) else receiver.derived
+        if methods is ANY:
+            local = method in _LOCAL or method.startswith("_") or method[:1].isupper()
+            return None if local else (receiver.label, receiver.kind)
+        return (receiver.label, receiver.kind) if method in methods else None
+    return None
+
+
+def mapped_classes(catalog: ClassCatalog) -> frozenset[str]:
+    """Qualified names of the project's ORM classes."""
+    return frozenset(name for name, info in catalog.classes.items() if info.kind == "orm")
+
+
+def offline(module: Module) -> bool:
+    """Whether a module runs outside request handling: migrations, scripts, command-line tools."""
+    directories = module.relpath.split("/")[:-1]
+    return module.imports_any(*OFFLINE_IMPORTS) or any(
+        part in OFFLINE_DIRECTORIES for part in directories
+    )
+
+
+def short(node: ast.expr) -> str:
+    """An expression as the user wrote it, with call arguments elided: ``Path(...).read_text``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{short(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{short(node.func)}({'...' if node.args or node.keywords else ''})"
+    if isinstance(node, ast.Subscript):
+        return f"{short(node.value)}[...]"
+    if isinstance(node, ast.Await):
+        return f"(await {short(node.value)})"
+    return "..."
+
+
+def _decorator(node: ast.expr) -> ast.expr:
+    return node.func if isinstance(node, ast.Call) else node
+
+
+def _is_self(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id in {"self", "cls"}
+
+
+def _self_assignment(node: ast.AST) -> tuple[str | None, ast.expr | None, ast.expr | None]:
+    """``(name, value, annotation)`` of a ``self.name = value`` statement."""
+    value: ast.expr | None
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target, value, annotation = node.targets[0], node.value, None
+    elif isinstance(node, ast.AnnAssign):
+        target, value, annotation = node.target, node.value, node.annotation
+    else:
+        return None, None, None
+    if isinstance(target, ast.Attribute) and _is_self(target.value):
+        return target.attr, value, annotation
+    return None, None, None
+
+
+def _root_name(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call | ast.Await):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _member(node: ast.ClassDef, name: str) -> Function | None:
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
+            return statement
+    return None
+
+
+_NODES: weakref.WeakKeyDictionary[ast.AST, tuple[ast.AST, ...]] = weakref.WeakKeyDictionary()
+
+
+def own_nodes(function: Function) -> tuple[ast.AST, ...]:
+    """Nodes of a function's body, not descending into nested functions, lambdas or classes
+    (the nested definitions themselves are included). Computed once per function."""
+    cached = _NODES.get(function)
+    if cached is not None:
+        return cached
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(reversed(function.body))
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    result = tuple(found)
+    _NODES[function] = result
+    return result
+
+
+def immediate_calls(function: Function, awaited_too: bool = False) -> Iterator[ast.Call]:
+    """Calls that run while ``function``'s body runs, in source order, except awaited ones
+    (unless ``awaited_too``), those deferred in nested functions and lambdas, and one-time
+    initialisations of a ``global``."""
+    nodes = own_nodes(function)
+    awaited: set[int] = (
+        set() if awaited_too else {id(n.value) for n in nodes if isinstance(n, ast.Await)}
+    )
+    declared = {name for n in nodes if isinstance(n, ast.Global) for name in n.names}
+    once: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.If) and any(
+            isinstance(n, ast.Name) and n.id in declared for n in ast.walk(node.test)
+        ):
+            once.update(id(n) for statement in node.body for n in ast.walk(statement))
+    calls = [
+        node
+        for node in nodes
+        if isinstance(node, ast.Call) and id(node) not in awaited and id(node) not in once
+    ]
+    return iter(sorted(calls, key=lambda c: (c.lineno, c.col_offset)))
+
+
+def is_generator(function: Function) -> bool:
+    """Whether calling ``function`` only creates a generator (its body holds a ``yield``)."""
+    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own_nodes(function))
+
+
+# -- database queries ----------------------------------------------------------------------------
+
+ENTITY_ROOTS = frozenset({"query", "scalars", "exec", "stream_scalars", "model"})
+LOADERS = frozenset(
+    {"selectinload", "joinedload", "subqueryload", "contains_eager", "immediateload", "raiseload"}
+)
+LIMITS = frozenset(
+    {
+        "limit",
+        "slice",
+        "first",
+        "one",
+        "one_or_none",
+        "scalar",
+        "scalar_one",
+        "scalar_one_or_none",
+        "fetchone",
+        "fetchmany",
+        "get",
+        "count",
+        "exists",
+        "paginate",
+    }
+)
+FILTERS = frozenset({"where", "filter", "filter_by", "join"})
+AGGREGATES = frozenset({"len", "bool", "any", "all", "sum", "min", "max", "isinstance"})
+ACTIVE_RECORD = ("tortoise.", "ormar.", "beanie.", "odmantic.")
+
+
+@dataclass(slots=True)
+class Query:
+    """A database query expression unfolded from its result back to its session and model.
+
+    ``root`` is how the query starts (``query``, ``execute``, ``scalars``, ``exec``, ``select``,
+    or ``model`` for ``Todo.all()`` style ORMs); ``methods`` every method applied to statement
+    and result (``calls`` their nodes), ``after`` those applied to the session call's result;
+    ``loaded`` the attributes named by eager-loading options (``unknown_options`` when options
+    are built elsewhere).
+    """
+
+    root: str | None = None
+    model: str | None = None
+    session: ast.expr | None = None
+    calls: list[ast.Call] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    loaded: set[str] = field(default_factory=set)
+    unknown_options: bool = False
+
+    @property
+    def entities(self) -> bool:
+        """Whether iterating the result yields model instances."""
+        return self.model is not None and (self.root in ENTITY_ROOTS or "scalars" in self.after)
+
+    @property
+    def limited(self) -> bool:
+        """Whether the query returns a bounded number of rows."""
+        return any(method in LIMITS for method in self.methods)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the query has a ``where``/``filter``/``join``."""
+        return any(method in FILTERS for method in self.methods)
+
+    def loads(self, attribute: str) -> bool:
+        """Whether an eager-loading option covers ``attribute`` (or may, when unreadable)."""
+        return self.unknown_options or attribute in self.loaded or "*" in self.loaded
+
+
+class Queries:
+    """Unfolds query expressions, following local assignments (``stmt = select(M)...``)."""
+
+    def __init__(self, project: Project, orm_models: frozenset[str]) -> None:
+        self.project = project
+        self.orm_models = orm_models
+        self._assigned: dict[int, dict[str, list[ast.expr]]] = {}
+
+    def unfold(self, module: Module, function: Function | None, node: ast.expr) -> Query | None:
+        """The query ``node`` evaluates to, or None when it is not a recognisable query."""
+        query = Query()
+        self._walk(module, function, node, query, [], set(), 0)
+        return query if query.root is not None else None
+
+    def assigned(self, function: Function | None) -> dict[str, list[ast.expr]]:
+        """Values assigned to each local name of ``function``."""
+        if function is None:
+            return {}
+        cached = self._assigned.get(id(function))
+        if cached is None:
+            cached = {}
+            for node in own_nodes(function):
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    targets, value = [node.target], node.value
+                else:
+                    continue
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        cached.setdefault(target.id, []).append(value)
+            self._assigned[id(function)] = cached
+        return cached
+
+    def model(self, module: Module, node: ast.expr) -> str | None:
+        """The ORM model class an expression names."""
+        name = self.project.resolve(module, node)
+        if name is None:
+            return None
+        name = self.project.canonical(name)
+        return name if name in self.orm_models else None
+
+    def _walk(
+        self,
+        module: Module,
+        function: Function | None,
+        node: ast.expr,
+        query: Query,
+        pending: list[str],
+        seen: set[int],
+        depth: int,
+    ) -> None:
+        if depth > 24:
+            return
+        if isinstance(node, ast.Await):
+            self._walk(module, function, node.value, query, pending, seen, depth + 1)
+        elif isinstance(node, ast.Name):
+            values = self.assigned(function).get(node.id)
+            if values is None:
+                self._active_record(module, node, query)
+            for value in values or ():
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    self._walk(module, function, value, query, pending, seen, depth + 1)
+        elif isinstance(node, ast.Attribute):
+            self._walk(module, function, node.value, query, pending, seen, depth + 1)
+        elif isinstance(node, ast.Call):
+            self._call(module, function, node, query, pending, seen, depth)
+
+    def _call(
+        self,
+        module: Module,
+        function: Function | None,
+        call: ast.Call,
+        query: Query,
+        pending: list[str],
+        seen: set[int],
+        depth: int,
+    ) -> None:
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            if self.project.resolve(module, func) in SELECTS:
+                query.root = query.root or "select"
+                if len(call.args) == 1 and query.model is None:
+                    query.model = self.model(module, call.args[0])
+            return
+        method = func.attr
+        query.methods.append(method)
+        query.calls.append(call)
+        if method == "options":
+            self.read_options(call, query)
+        if query.root is None and method == "query" and call.args:
+            query.root, query.session, query.after = "query", func.value, list(pending)
+            if len(call.args) == 1:
+                query.model = self.model(module, call.args[0])
+            return
+        if query.root is None and method in STATEMENT_METHODS and call.args:
+            query.root, query.session, query.after = method, func.value, list(pending)
+            self._walk(module, function, call.args[0], query, [], seen, depth + 1)
+            return
+        self._walk(module, function, func.value, query, [*pending, method], seen, depth + 1)
+
+    def read_options(self, call: ast.Call, query: Query) -> None:
+        """Record in ``query`` the attributes an ``.options(...)`` call loads eagerly."""
+        for argument in call.args:
+            if not isinstance(argument, ast.Call):
+                query.unknown_options = True
+                continue
+            for node in ast.walk(argument):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name not in LOADERS:
+                    continue
+                for inner in (*node.args, *(k.value for k in node.keywords)):
+                    for part in ast.walk(inner):
+                        if isinstance(part, ast.Attribute):
+                            query.loaded.add(part.attr)
+                        elif isinstance(part, ast.Constant) and isinstance(part.value, str):
+                            query.loaded.add(part.value)
+
+    def _active_record(self, module: Module, node: ast.Name, query: Query) -> None:
+        """``Todo.all()`` / ``Todo.objects.all()`` of Tortoise, ormar, Beanie or ODMantic."""
+        name = self.project.resolve(module, node)
+        found = self.project.lookup(name) if name else None
+        if (
+            found is not None
+            and isinstance(found[1], ast.ClassDef)
+            and self._inherits(found[0], found[1], ACTIVE_RECORD, 0)
+        ):
+            query.root = query.root or "model"
+            query.model = query.model or self.project.canonical(name or "")
+            query.after = query.after or list(query.methods)
+
+    def _inherits(
+        self, module: Module, node: ast.ClassDef, prefixes: tuple[str, ...], depth: int
+    ) -> bool:
+        for base in node.bases:
+            name = self.project.resolve(module, base) or ""
+            if name.startswith(prefixes):
+                return True
+            found = self.project.lookup(name) if name and depth < 10 else None
+            if (
+                found is not None
+                and isinstance(found[1], ast.ClassDef)
+                and found[1] is not node
+                and self._inherits(found[0], found[1], prefixes, depth + 1)
+            ):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A ``for`` statement or one ``for`` clause of a comprehension: what it iterates, its
+    target, and the nodes that run once per item."""
+
+    node: ast.AST
+    iter: ast.expr
+    target: ast.expr
+    body: tuple[ast.AST, ...]
+
+
+def loops(function: Function) -> Iterator[Loop]:
+    """The loops of ``function``'s own body (``while`` loops aside)."""
+    for node in own_nodes(function):
+        if isinstance(node, ast.For | ast.AsyncFor):
+            yield Loop(node, node.iter, node.target, tuple(node.body))
+        elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            elements = (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)
+            for index, generator in enumerate(node.generators):
+                later = [g.iter for g in node.generators[index + 1 :]]
+                tests = [test for g in node.generators[index:] for test in g.ifs]
+                yield Loop(node, generator.iter, generator.target, (*elements, *later, *tests))
+
+
+def returned_nodes(function: Function) -> set[int]:
+    """Ids of the nodes whose value may be (part of) what ``function`` returns: return values
+    and the values of the names they use (assigned, appended, iterated), outside ``len()`` and
+    other aggregates."""
+    nodes = own_nodes(function)
+    values: list[ast.expr] = [n.value for n in nodes if isinstance(n, ast.Return) and n.value]
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in nodes:
+        pairs: list[tuple[ast.expr, ast.expr]] = []
+        if isinstance(node, ast.Assign):
+            pairs = [(target, node.value) for target in node.targets]
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign) and node.value is not None:
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            pairs = [(node.target, node.iter)]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"append", "extend", "add", "update"}
+            and node.args
+        ):
+            pairs = [(node.func.value, node.args[0])]
+        for target, value in pairs:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    assigned.setdefault(name.id, []).append(value)
+    found: set[int] = set()
+    names: set[str] = set()
+    while values:
+        value = values.pop()
+        for node in _visible(value):
+            found.add(id(node))
+            if isinstance(node, ast.Name) and node.id not in names:
+                names.add(node.id)
+                values.extend(assigned.get(node.id, []))
+    return found
+
+
+def _visible(node: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of an expression, not descending into ``len(...)`` and other aggregates."""
+    yield node
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in AGGREGATES
+    ):
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _visible(child)

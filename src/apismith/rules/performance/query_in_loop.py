@@ -1,0 +1,252 @@
+"""
+## What it does
+Finds database queries run once per iteration of a loop or comprehension: `session.get`,
+`execute`, `scalar`, `scalars`, `exec` or `query(...)` on a SQLAlchemy / SQLModel session (sync
+or async), a DB-API `cursor.execute`, or a project function named `get_*`, `fetch_*`,
+`find_*`, `load_*` or `read_*` that queries the database itself.
+
+## Why is this bad?
+A loop over N ids costs N round trips to the database instead of one (CWE-1073): the
+endpoint's latency grows with the size of the input and the database spends its time on
+connection overhead. A client who sends a long list can make one request very expensive.
+
+## Known problems
+Loops over literal tuples and `range()` of constants, `session.add` (batched at flush), and
+queries that already take a batch (`.in_(chunk)`) are not reported. `while` loops, which
+usually page through results, are not checked.
+
+## Example
+```python
+from fastapi import FastAPI
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+app = FastAPI()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+@app.post("/users/lookup")
+def lookup(ids: list[int], db: Session):
+    return [db.get(User, user_id) for user_id in ids]
+```
+
+## Use instead
+```python
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+app = FastAPI()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+@app.post("/users/lookup")
+def lookup(ids: list[int], db: Session):
+    return db.scalars(select(User).where(User.id.in_(ids))).all()
+```
+
+## Fix safety
+No automatic fix: fetch all rows in one query before the loop (`where(M.id.in_(ids))`,
+a join, or `selectinload`) and look them up in a dict.
+
+## References
+- https://docs.sqlalchemy.org/en/20/orm/queryguide/select.html
+- https://cwe.mitre.org/data/definitions/1073.html
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+
+from apismith.analysis.blocking import (
+    DATABASE,
+    SESSION_QUERIES,
+    BlockingCalls,
+    Frame,
+    Loop,
+    Queries,
+    immediate_calls,
+    loops,
+    mapped_classes,
+    offline,
+    short,
+)
+from apismith.findings import Confidence, Severity
+from apismith.project.module import Function, Module
+from apismith.rules.base import Report, Rule
+from apismith.rules.context import Context
+
+DBAPI_LABELS = frozenset({"DB-API connection", "synchronous SQLAlchemy connection"})
+READER = re.compile(r"^_*(get|fetch|find|load|read)(_|$)")
+CREATES = "or_create"
+BATCHES = re.compile(r"batch|chunk|page", re.IGNORECASE)
+
+
+class QueryInLoop(Rule):
+    id = "PERF003"
+    name = "query-in-loop"
+    family = "performance"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = 1073
+    fix_title = "Fetch the rows in one query before the loop (`.in_(ids)`, a join) instead."
+    requires = ()
+
+    def check_project(self, context: Context) -> Iterable[Report]:
+        finder = _Finder(BlockingCalls(context.project, mapped_classes(context.classes)))
+        for module in context.project.modules:
+            if module.is_test or not module.index.loops or offline(module):
+                continue
+            owners = {id(owner) for _, owner in module.index.loops if owner is not None}
+            for function in module.index.functions:
+                if id(function) in owners:
+                    yield from finder.check(module, function)
+
+
+class _Finder:
+    """Tells which calls query the database, through project reader functions."""
+
+    def __init__(self, analysis: BlockingCalls) -> None:
+        self.analysis = analysis
+        self.queries = Queries(analysis.project, frozenset())
+        self._queries: dict[int, bool] = {}
+
+    def check(self, module: Module, function: Function) -> Iterator[Report]:
+        """Queries run inside the loops of one function."""
+        innermost: dict[int, tuple[ast.Call, Loop]] = {}
+        for loop in loops(function):
+            if (
+                _batches(loop.iter)
+                or _small_constant(module, self.queries.assigned(function), loop.iter)
+                or self._enumeration(module, loop.iter)
+            ):
+                continue
+            for part in loop.body:
+                for node in ast.walk(part):
+                    if isinstance(node, ast.Call) and _candidate(node):
+                        innermost[id(node)] = (node, loop)
+        if not innermost:
+            return
+        frame = self.analysis.frame(module, function)
+        for call, loop in sorted(innermost.values(), key=lambda item: item[0].lineno):
+            direct = self._direct(frame, call)
+            if (direct or self._reader(frame, call)) and not _batched(call):
+                what = f"`{short(call.func)}`" + ("" if direct else " (which queries the database)")
+                yield Report(
+                    module,
+                    call,
+                    f"{what} runs a database query on every iteration of the loop over "
+                    f"`{short(loop.iter)}` in `{function.name}` (N+1 queries)",
+                    confidence=None if direct else Confidence.LOW,
+                )
+
+    def _reader(self, frame: Frame, call: ast.Call) -> bool:
+        """Whether ``call`` runs a project function named like a reader that queries."""
+        target = self.analysis.callee(frame, call)
+        if target is None or not READER.match(target[1].name) or CREATES in target[1].name:
+            return False
+        return self._queries_inside(target[0], target[1])
+
+    def _enumeration(self, module: Module, node: ast.expr) -> bool:
+        """Whether a loop walks the members of a class (an ``Enum``)."""
+        if not isinstance(node, ast.Name | ast.Attribute):
+            return False
+        found = self.analysis.project.lookup(self.analysis.project.resolve(module, node) or "")
+        return found is not None and isinstance(found[1], ast.ClassDef)
+
+    def _direct(self, frame: Frame, call: ast.Call) -> bool:
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return False
+        if func.attr in SESSION_QUERIES and self.analysis.session_call(frame, call) is not None:
+            return True
+        if func.attr == "execute":
+            blocking = self.analysis.direct(frame, call)
+            return (
+                blocking is not None
+                and blocking.kind == DATABASE
+                and blocking.label in DBAPI_LABELS
+            )
+        return False
+
+    def _queries_inside(self, module: Module, function: Function) -> bool:
+        key = id(function)
+        if key in self._queries:
+            return self._queries[key]
+        self._queries[key] = False
+        frame = self.analysis.frame(module, function)
+        found = False
+        for call in immediate_calls(function, awaited_too=True):
+            if self._direct(frame, call):
+                found = True
+                break
+            target = self.analysis.callee(frame, call)
+            if target is not None and self._queries_inside(target[0], target[1]):
+                found = True
+                break
+        self._queries[key] = found
+        return found
+
+
+def _small_constant(module: Module, local: dict[str, list[ast.expr]], node: ast.AST) -> bool:
+    """A literal tuple/list/set of names or constants (also through a name bound to one), or
+    ``range()`` of constants."""
+    if isinstance(node, ast.Name):
+        bound: list[ast.AST | None] = [*local.get(node.id, [])] or [module.bindings.get(node.id)]
+        literal = len(bound) == 1 and isinstance(bound[0], ast.Tuple | ast.List | ast.Set)
+        return literal and bound[0] is not None and _small_constant(module, {}, bound[0])
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return all(isinstance(e, ast.Constant | ast.Name | ast.Attribute) for e in node.elts)
+    return (
+        isinstance(node, ast.Call)
+        and _range(node)
+        and all(isinstance(a, ast.Constant) for a in node.args)
+    )
+
+
+def _range(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+    )
+
+
+def _candidate(call: ast.Call) -> bool:
+    """Cheap test: a session method, ``execute``, or a function named like a reader."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in SESSION_QUERIES or name == "execute" or bool(READER.match(name))
+
+
+def _batches(node: ast.expr) -> bool:
+    """Whether a loop walks batches or pages (``batched(ids, 500)``, ``range(0, n, size)``)."""
+    if not isinstance(node, ast.Call):
+        return False
+    return bool(BATCHES.search(short(node.func))) or (_range(node) and len(node.args) == 3)
+
+
+def _batched(call: ast.Call) -> bool:
+    """Whether the query takes a whole batch (``.in_(chunk)``)."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"in_", "any_"}
+        for argument in (*call.args, *(k.value for k in call.keywords))
+        for node in ast.walk(argument)
+    )
