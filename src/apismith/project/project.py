@@ -24,16 +24,16 @@ ASYNC_SESSIONS = (
 def module_names(root: Path, path: Path) -> list[str]:
     """Dotted names a file may be imported by, the most likely first.
 
-    The package chain (folders with ``__init__.py``) and the path from ``root`` (namespace
-    packages have no ``__init__.py``) both count; the longer is the canonical name, and every
-    shorter suffix is an alias (``src.app.main`` is also ``app.main``).
+    Three readings count: the package chain (folders with ``__init__.py``, followed above
+    ``root`` when the review starts inside a package), the path from ``root`` (namespace
+    packages have no ``__init__.py``; a leading ``src`` is dropped), and that path under the
+    root folder's own name. Arbitrary suffixes are not names: ``kit/sqlalchemy.py`` must not
+    shadow the ``sqlalchemy`` package.
     """
     parts = [path.stem] if path.name != "__init__.py" else []
     directory = path.parent
     while (directory / "__init__.py").is_file() and directory != directory.parent:
         parts.insert(0, directory.name)
-        if directory == root:
-            break
         directory = directory.parent
     try:
         relative = list(path.relative_to(root).with_suffix("").parts)
@@ -43,12 +43,15 @@ def module_names(root: Path, path: Path) -> list[str]:
         relative.pop()
     if relative[:1] == ["src"] and len(relative) > 1:
         relative.pop(0)
-    best = max((parts, relative), key=len)
-    names = [".".join(best[start:]) for start in range(len(best))]
-    for extra in (".".join(parts), ".".join([root.name, *relative])):
-        if extra and extra not in names:
-            names.append(extra)
-    return [name for name in names if name]
+    candidates = sorted(
+        (".".join(parts), ".".join(relative), ".".join([root.name, *relative])),
+        key=lambda name: -name.count("."),
+    )
+    names: list[str] = []
+    for name in candidates:
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 @dataclass(slots=True)
