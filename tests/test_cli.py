@@ -194,3 +194,8 @@ def test_rules_and_rule(runner: CliRunner) -> None:
     code, out, _ = invoke(runner, "rule", "sql-injection")
     assert code == 0 and "What it does" in out
     assert invoke(runner, "rule", "XYZ")[0] == 2
+
+
+def test_version(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "--version")
+    assert code == 0 and out.startswith("apismith ")

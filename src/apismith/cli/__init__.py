@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import sys
 
+from typing import Annotated
+
 import typer
 
+from apismith import __version__
 from apismith.cli import review, routes, rules
 from apismith.cli.common import ExitCode
 
@@ -16,6 +19,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"apismith {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """A backend engineer in a box for FastAPI services."""
+
+
 app.command("review")(review.review_command)
 app.command("routes")(routes.routes_command)
 app.command("rules")(rules.rules_command)
