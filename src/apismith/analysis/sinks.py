@@ -18,21 +18,56 @@ SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML = (
 )
 
 
+KINDS = frozenset({SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML})
+# Conditions a sink call must meet to be dangerous (see ``Sink.when``).
+SHELL, HTML_MEDIA, EXEC = "shell", "html-media-type", "exec"
+
+
 @dataclass(frozen=True, slots=True)
 class Sink:
-    """A callable whose argument ``argument`` (or keyword ``keyword``) is dangerous for ``kind``."""
+    """A callable whose argument ``argument`` (or keyword ``keyword``) is dangerous for ``kind``.
+
+    ``when`` restricts it: ``shell`` (the whole command only with ``shell=True``, else the
+    program of a list), ``html-media-type`` (only with ``media_type="text/html..."``),
+    ``exec`` (arguments are the program's own: only the program, or the command after ``-c``
+    when the program is a shell).
+    ``also`` is a second dangerous ``(position, keyword)``, as the destination of a copy.
+    """
 
     kind: str
     argument: int = 0
     keyword: str | None = None
-    needs_shell: bool = False
+    when: str | None = None
+    also: tuple[int, str] | None = None
 
 
-def _many(kind: str, names: str, argument: int = 0, keyword: str | None = None) -> dict[str, Sink]:
-    return {name: Sink(kind, argument, keyword) for name in names.split()}
+def _many(
+    kind: str,
+    names: str,
+    argument: int = 0,
+    keyword: str | None = None,
+    when: str | None = None,
+    also: tuple[int, str] | None = None,
+) -> dict[str, Sink]:
+    return {name: Sink(kind, argument, keyword, when, also) for name in names.split()}
 
 
 HTTP_VERBS = "get post put patch delete head options"
+DESERIALIZERS = (
+    "pickle.loads pickle.load pickle.Unpickler _pickle.loads cPickle.loads cloudpickle.loads "
+    "dill.loads dill.load marshal.loads marshal.load jsonpickle.decode jsonpickle.loads "
+    "shelve.open pandas.read_pickle"
+)
+XML_MODULES = (
+    "xml.etree.ElementTree",
+    "xml.etree.cElementTree",
+    "xml.dom.minidom",
+    "xml.dom.pulldom",
+    "xml.sax",
+    "lxml.etree",
+    "lxml.objectify",
+)
+XML_CALLS = "fromstring parse parseString XML iterparse fromstringlist"
 HTTP_CLIENTS = ("httpx", "httpx.Client", "httpx.AsyncClient", "requests", "requests.Session")
 
 SINKS: dict[str, Sink] = {
@@ -45,18 +80,30 @@ SINKS: dict[str, Sink] = {
     ),
     **_many(COMMAND, "os.system os.popen subprocess.getoutput subprocess.getstatusoutput"),
     **_many(COMMAND, "asyncio.create_subprocess_shell pexpect.spawn pexpect.run", keyword="cmd"),
-    **{
-        name: Sink(COMMAND, 0, "args", needs_shell=True)
-        for name in (
-            "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
-            "subprocess.Popen"
-        ).split()
-    },
+    **_many(
+        COMMAND,
+        "asyncio.create_subprocess_exec os.execv os.execvp os.execl os.execlp",
+        keyword="program",
+        when=EXEC,
+    ),
+    **_many(
+        COMMAND,
+        "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
+        "subprocess.Popen",
+        keyword="args",
+        when=SHELL,
+    ),
     **_many(
         PATH,
         "open io.open os.open aiofiles.open codecs.open os.remove os.unlink os.rmdir "
-        "os.listdir os.scandir shutil.rmtree shutil.copy shutil.copyfile shutil.move",
+        "os.listdir os.scandir os.makedirs shutil.rmtree aiofiles.os.remove aiofiles.os.unlink",
         keyword="file",
+    ),
+    **_many(
+        PATH,
+        "shutil.copy shutil.copy2 shutil.copyfile shutil.copytree shutil.move",
+        keyword="src",
+        also=(1, "dst"),
     ),
     **_many(
         PATH,
@@ -93,18 +140,21 @@ SINKS: dict[str, Sink] = {
         "fastapi.responses.HTMLResponse starlette.responses.HTMLResponse markupsafe.Markup",
         keyword="content",
     ),
-    **_many(CODE, "eval exec compile", keyword="source"),
     **_many(
-        DESERIALIZE,
-        "pickle.loads pickle.load cPickle.loads dill.loads marshal.loads jsonpickle.decode "
-        "shelve.open yaml.unsafe_load",
-        keyword="data",
+        HTML,
+        "fastapi.Response fastapi.responses.Response starlette.responses.Response",
+        keyword="content",
+        when=HTML_MEDIA,
+    ),
+    **_many(CODE, "eval exec compile builtins.eval builtins.exec", keyword="source"),
+    **_many(DESERIALIZE, DESERIALIZERS, keyword="data"),
+    **_many(
+        DESERIALIZE, "yaml.load yaml.load_all yaml.unsafe_load yaml.unsafe_load_all", 0, "stream"
     ),
     **_many(
         XML,
-        "xml.etree.ElementTree.fromstring xml.etree.ElementTree.parse xml.dom.minidom.parseString "
-        "xml.sax.parseString lxml.etree.fromstring lxml.etree.parse lxml.etree.XML",
-        keyword="text",
+        " ".join(f"{parser}.{call}" for parser in XML_MODULES for call in XML_CALLS.split()),
+        keyword="source",
     ),
 }
 
@@ -119,9 +169,14 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "os.path.basename": frozenset({PATH}),
     "werkzeug.utils.secure_filename": frozenset({PATH}),
     "shlex.quote": frozenset({COMMAND}),
-    "html.escape": frozenset({HTML, TEMPLATE}),
-    "markupsafe.escape": frozenset({HTML, TEMPLATE}),
+    "slugify.slugify": frozenset({PATH, COMMAND, REDIRECT}),
+    "django.utils.text.slugify": frozenset({PATH, COMMAND, REDIRECT}),
+    "pathvalidate.sanitize_filename": frozenset({PATH}),
+    "html.escape": frozenset({HTML}),
+    "markupsafe.escape": frozenset({HTML}),
+    "jinja2.escape": frozenset({HTML}),
     "bleach.clean": frozenset({HTML}),
+    "nh3.clean": frozenset({HTML}),
     "urllib.parse.quote": frozenset({PATH, COMMAND, REDIRECT}),
     "urllib.parse.quote_plus": frozenset({PATH, COMMAND, REDIRECT}),
 }
@@ -147,7 +202,15 @@ CLEANSERS = frozenset(
         "isinstance",
         "datetime.datetime.fromisoformat",
         "datetime.date.fromisoformat",
+        "zoneinfo.ZoneInfo",
     }
+)
+# SQL expression constructors: what they build is bound parameters, whatever the values (raw
+# SQL inside them has to go through ``text()``, a sink of its own).
+SQL_BUILDERS = frozenset(
+    f"{package}.{name}"
+    for package in ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.future", "sqlmodel")
+    for name in ("select", "insert", "update", "delete", "union", "union_all", "exists")
 )
 SAFE_TYPES = frozenset(
     {
@@ -165,12 +228,21 @@ SAFE_TYPES = frozenset(
         "pydantic.NonNegativeInt",
         "pydantic.conint",
         "pydantic.EmailStr",
-        "pydantic.HttpUrl",
         "pydantic.types.UUID4",
+        "pydantic_extra_types.timezone_name.TimeZoneName",
         "fastapi.UploadFile",
         "starlette.datastructures.UploadFile",
     }
 )
+# Types whose values the client still chooses, but only where a URL matters.
+URL_TYPES = frozenset(
+    f"pydantic{module}.{name}"
+    for module in ("", ".networks")
+    for name in ("HttpUrl", "AnyUrl", "AnyHttpUrl")
+)
+UPLOAD_TYPES = frozenset({"fastapi.UploadFile", "starlette.datastructures.UploadFile"})
+# What an uploaded file carries from the client: its name, headers and content.
+UPLOAD_SOURCES = frozenset({"filename", "file", "content_type", "headers", "read"})
 # String methods that pass taint from their receiver or arguments into the result.
 STRING_METHODS = frozenset(
     {
@@ -202,7 +274,22 @@ STRING_METHODS = frozenset(
         "rpartition",
     }
 )
-# Request attributes and methods that return what the client sent.
+# Request (and WebSocket) attributes and methods that return what the client sent.
 REQUEST_SOURCES = frozenset(
     {"query_params", "headers", "cookies", "path_params", "url", "json", "form", "body", "stream"}
+    | {"receive_text", "receive_json", "receive_bytes", "iter_text", "iter_json", "iter_bytes"}
 )
+# Request attributes the client sends but cannot point elsewhere (the server's own URL).
+OWN_URL_SOURCES = frozenset({"url", "base_url"})
+# Ways to run a project function later with arguments: ``(qualified or method name, position
+# of the function)``; the arguments that follow it are passed to it.
+DEFERRED_CALLS = {
+    "add_task": 0,
+    "starlette.concurrency.run_in_threadpool": 0,
+    "fastapi.concurrency.run_in_threadpool": 0,
+    "anyio.to_thread.run_sync": 0,
+    "asyncio.to_thread": 0,
+    "run_in_executor": 1,
+}
+# Names of programs that run their ``-c`` argument as a shell command.
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "/bin/sh", "/bin/bash", "/usr/bin/bash"})

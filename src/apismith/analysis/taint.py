@@ -14,35 +14,107 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from apismith.analysis import sinks as S
+from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
-from apismith.project.project import Project
+from apismith.project.project import BUILTINS, Project, Scope
 from apismith.project.routes import Param, RouteModel
 
 EMPTY: frozenset[str] = frozenset()
-FIXED_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/{}]+(/|$)")
-PATH_GUARDS = frozenset({"is_relative_to", "commonpath", "realpath", "relative_to"})
+# A URL prefix that fixes the scheme and host: what follows cannot change where it points.
+FIXED_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}\\@]+[/?#]")
+PATH_GUARDS = frozenset({"is_relative_to", "commonpath", "realpath", "relative_to", "parents"})
+PATH_NORMALIZERS = frozenset({"abspath", "normpath", "resolve", "realpath", "absolute"})
+URL_GUARDS = frozenset({"netloc", "hostname"})
+PATH_CHECKER = re.compile(
+    r"(safe|secure|valid|sanitiz|check)\w*path|path\w*(safe|valid|allowed)", re.I
+)
+URL_CHECKER = re.compile(
+    r"ssrf|(valid|safe|allow|trust|check|verify)\w*(url|uri|host|domain|redirect|link|origin)"
+    r"|(url|uri|host|domain|redirect|origin)\w*(valid|safe|allow|trust|check)",
+    re.IGNORECASE,
+)
+ALLOW_LIST = re.compile(r"allow|trust|whitelist|permit|valid|known|safe", re.IGNORECASE)
+WHOLE_PATH = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*):path}")
 INPUT_SOURCES = frozenset({"path", "query", "body", "header", "cookie", "form", "file"})
+REQUEST_TYPES = frozenset(
+    {
+        "fastapi.Request",
+        "starlette.requests.Request",
+        "fastapi.WebSocket",
+        "starlette.websockets.WebSocket",
+    }
+)
+HTML_RESPONSES = frozenset({"fastapi.responses.HTMLResponse", "starlette.responses.HTMLResponse"})
+URL_LIKE = frozenset({S.URL, S.REDIRECT})
+# Calls that build a URL from its parts: the scheme and host come first.
+URL_BUILDERS = frozenset({"urllib.parse.urlunparse", "urllib.parse.urlunsplit"})
+# Methods of URL objects that only change the query string.
+QUERY_METHODS = frozenset({"include_query_params", "replace_query_params", "remove_query_params"})
 
 
 @dataclass(frozen=True, slots=True)
 class Taint:
-    """Where a value may come from, and for which sink kinds it has been made safe."""
+    """Where a value may come from (its labels), and for which sink kinds each origin has been
+    made safe: ``escape(a) + b`` is safe for HTML as far as ``a`` goes, not ``b``."""
 
-    labels: frozenset[str]
-    sanitized: frozenset[str] = EMPTY
+    safe: dict[str, frozenset[str]]
+
+    @staticmethod
+    def of(label: str, sanitized: frozenset[str] = EMPTY) -> Taint:
+        """The taint of one origin."""
+        return Taint({label: sanitized})
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """Every origin."""
+        return frozenset(self.safe)
+
+    @property
+    def sanitized(self) -> frozenset[str]:
+        """Kinds for which every origin is safe."""
+        return frozenset.intersection(*self.safe.values()) if self.safe else EMPTY
 
     def __or__(self, other: Taint | None) -> Taint:
         if other is None:
             return self
-        return Taint(self.labels | other.labels, self.sanitized & other.sanitized)
+        safe = dict(self.safe)
+        for label, kinds in other.safe.items():
+            safe[label] = safe[label] & kinds if label in safe else kinds
+        return Taint(safe)
+
+    def made_safe(self, kinds: frozenset[str]) -> Taint:
+        """This taint with every origin made safe for ``kinds``."""
+        return Taint({label: safe | kinds for label, safe in self.safe.items()})
+
+    def unsafe_for(self, kind: str) -> Taint | None:
+        """The origins not made safe for ``kind``, or None when there are none."""
+        safe = {label: kinds for label, kinds in self.safe.items() if kind not in kinds}
+        return Taint(safe) if safe else None
+
+    def renamed(self, old: str, new: str) -> Taint:
+        """This taint with origin ``old`` called ``new`` (``body`` read as ``body.url``)."""
+        if old not in self.safe:
+            return self
+        return Taint({new if label == old else label: kinds for label, kinds in self.safe.items()})
+
+    def only(self, prefix: str) -> Taint | None:
+        """The origins whose label starts with ``prefix`` (``source:``), or None."""
+        safe = {label: kinds for label, kinds in self.safe.items() if label.startswith(prefix)}
+        return Taint(safe) if safe else None
 
     def sources(self) -> list[str]:
-        """Names of the client-controlled values this taint carries."""
-        return sorted(label[7:] for label in self.labels if label.startswith("source:"))
+        """Names of the client-controlled values this taint carries (``body``, not also
+        ``body.name``)."""
+        names = {label[7:] for label in self.safe if label.startswith("source:")}
+        return sorted(
+            name
+            for name in names
+            if not any(name.startswith(f"{other}.") for other in names if other != name)
+        )
 
     def params(self) -> set[str]:
         """Names of the enclosing function's parameters this taint carries."""
-        return {label[6:] for label in self.labels if label.startswith("param:")}
+        return {label[6:] for label in self.safe if label.startswith("param:")}
 
 
 def _join(*taints: Taint | None) -> Taint | None:
@@ -59,7 +131,7 @@ class Hit:
 
     kind: str
     module: Module
-    node: ast.Call
+    node: ast.expr
     sources: tuple[str, ...]
     via: tuple[str, ...] = ()
 
@@ -69,10 +141,11 @@ class Summary:
     """What a call of a function does with its arguments."""
 
     returns: Taint | None = None
-    sink_params: list[tuple[str, str, Module, ast.Call, tuple[str, ...]]] = field(
+    sink_params: list[tuple[str, str, Module, ast.expr, tuple[str, ...]]] = field(
         default_factory=list
     )
     guarded_paths: bool = False
+    guarded_urls: bool = False
 
 
 class TaintEngine:
@@ -82,8 +155,19 @@ class TaintEngine:
         self.project = project
         self.routes = routes
         self.inputs: dict[int, dict[str, Param]] = {}
+        self.html_handlers: set[int] = set()
+        # Path parameters declared ``{name:path}``: the only ones that can hold a ``/``.
+        self.path_converters: dict[int, set[str]] = {}
         for route in routes.routes:
             self._register(route.module, route.handler, route.operation.params)
+            self.path_converters.setdefault(id(route.handler), set()).update(
+                WHOLE_PATH.findall(route.path)
+            )
+            response_class = route.keyword("response_class")
+            if response_class is not None and (
+                project.resolve(route.module, response_class) in HTML_RESPONSES
+            ):
+                self.html_handlers.add(id(route.handler))
             for dependency in route.all_dependencies:
                 for node in dependency.closure():
                     if node.function is not None:
@@ -93,14 +177,33 @@ class TaintEngine:
         self._active: set[int] = set()
         self.hits: list[Hit] = []
         self._seen: set[tuple[str, int, str]] = set()
+        self._flows: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
         inputs = self.inputs.setdefault(id(function), {})
         for param in params:
-            if param.source in INPUT_SOURCES and param.type_name not in S.SAFE_TYPES:
+            if param.source in INPUT_SOURCES and not self.safe_type(module, param.annotation):
                 inputs[param.name] = param
             elif param.source == "dependency" and param.dependency is not None:
                 inputs.setdefault(param.name, param)
+
+    def safe_type(self, module: Module, annotation: ast.expr | None) -> bool:
+        """Whether values of an annotation carry no text the client chooses: numbers, dates,
+        enumerations, literals."""
+        if isinstance(annotation, ast.Subscript):
+            outer = self.project.resolve(module, annotation.value)
+            if outer in {"typing.Literal", "typing_extensions.Literal"}:
+                return True
+        type_name = self.project.annotation_type(module, annotation)
+        if type_name in S.SAFE_TYPES:
+            return True
+        found = self.project.lookup(type_name) if type_name else None
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return False
+        return any(
+            (self.project.resolve(found[0], base) or "").startswith("enum.")
+            for base in found[1].bases
+        )
 
     def run(self) -> list[Hit]:
         """Analyse every function of the project (non-test code) and return all hits."""
@@ -126,11 +229,15 @@ class TaintEngine:
         return summary
 
     def report(self, hit: Hit) -> None:
-        """Record a hit once per sink, kind and line."""
+        """Record a hit once per sink, kind and line, and once per call into a helper: the
+        first sink a call's arguments reach in a helper stands for the others."""
         key = (hit.module.relpath, hit.node.lineno, hit.kind)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.hits.append(hit)
+        flow = (hit.kind, hit.via[:1], hit.sources)
+        if key in self._seen or (hit.via and flow in self._flows):
+            return
+        self._seen.add(key)
+        self._flows.add(flow)
+        self.hits.append(hit)
 
 
 class _FunctionFlow:
@@ -145,14 +252,22 @@ class _FunctionFlow:
         self.env: dict[str, Taint] = {}
         self.summary = Summary()
         self.summary.guarded_paths = _guards_paths(function)
+        self.summary.guarded_urls = _guards_urls(function)
         self.request_names: set[str] = set()
+        self.upload_names: set[str] = set()
+        self.local_imports = _local_imports(function)
+        self._recorded: set[tuple[str, str, int, tuple[str, ...]]] = set()
         inputs = engine.inputs.get(id(function))
         arguments = function.args
         for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
             type_name = self.scope.types.get(argument.arg)
-            if type_name in {"fastapi.Request", "starlette.requests.Request"}:
+            if type_name in REQUEST_TYPES:
                 self.request_names.add(argument.arg)
                 continue
+            if type_name in S.UPLOAD_TYPES:
+                self.upload_names.add(argument.arg)
+                continue
+            sanitized = S.KINDS - URL_LIKE if type_name in S.URL_TYPES else EMPTY
             if inputs is not None:
                 param = inputs.get(argument.arg)
                 if param is None:
@@ -162,9 +277,19 @@ class _FunctionFlow:
                     if taint is not None:
                         self.env[argument.arg] = taint
                 else:
-                    self.env[argument.arg] = Taint(frozenset({f"source:{argument.arg}"}))
-            elif type_name not in S.SAFE_TYPES and argument.arg not in {"self", "cls"}:
-                self.env[argument.arg] = Taint(frozenset({f"param:{argument.arg}"}))
+                    if param.source == "file" or (
+                        param.source == "path"
+                        and argument.arg not in engine.path_converters.get(id(function), ())
+                    ):
+                        sanitized |= {S.PATH}  # file content, or one path segment without "/"
+                    self.env[argument.arg] = Taint.of(f"source:{argument.arg}", sanitized)
+            elif argument.arg not in {"self", "cls"} and not engine.safe_type(
+                module, argument.annotation
+            ):
+                self.env[argument.arg] = Taint.of(f"param:{argument.arg}", sanitized)
+
+    def _resolve(self, node: ast.expr) -> str | None:
+        return resolve_local(self.project, self.module, node, self.scope, self.local_imports)
 
     def _dependency_taint(self, param: Param) -> Taint | None:
         dependency = param.dependency
@@ -172,13 +297,18 @@ class _FunctionFlow:
             return None
         owner, function = dependency.function
         returned = self.engine.summary(owner, function).returns
-        if returned is None or not returned.sources():
-            return None
-        return Taint(frozenset(f"source:{s}" for s in returned.sources()), returned.sanitized)
+        return returned.only("source:") if returned is not None else None
 
     def analyse(self) -> Summary:
         for _ in range(2):
             self._block(self.function.body, top=True)
+        returned = self.summary.returns
+        if returned is not None:
+            # A function that checks the paths or URLs it builds hands back checked values.
+            checked = (URL_LIKE if self.summary.guarded_urls else EMPTY) | (
+                {S.PATH} if self.summary.guarded_paths else EMPTY
+            )
+            self.summary.returns = returned.made_safe(checked)
         return self.summary
 
     # -- statements ----------------------------------------------------------------------------
@@ -191,19 +321,42 @@ class _FunctionFlow:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return
         self._scan_calls(node)
-        if isinstance(node, ast.Assign):
+        if isinstance(node, ast.Expr):
+            value = node.value
+            if isinstance(value, ast.Yield | ast.YieldFrom) and value.value is not None:
+                self.summary.returns = _join(self.summary.returns, self.expr(value.value))
+            else:
+                self.expr(value)
+        elif isinstance(node, ast.Assign):
             taint = self.expr(node.value)
             for target in node.targets:
+                if _is_location(target) and not self._guarded(S.REDIRECT):
+                    self._check_value(S.REDIRECT, target, taint)
                 self._bind(target, taint, top)
         elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
             taint = self.expr(node.value)
             if isinstance(node, ast.AugAssign):
-                taint = _join(taint, self.expr(node.target))
+                whole = ast.BinOp(left=node.target, op=node.op, right=node.value)
+                taint = self.expr(ast.copy_location(whole, node))
             self._bind(node.target, taint, top)
         elif isinstance(node, ast.Return) and node.value is not None:
-            self.summary.returns = _join(self.summary.returns, self.expr(node.value))
+            taint = self.expr(node.value)
+            self.summary.returns = _join(self.summary.returns, taint)
+            if id(self.function) in self.engine.html_handlers and not _renders(
+                self.project, self.module, node.value
+            ):
+                self._check_value(S.HTML, node.value, taint)
         elif isinstance(node, ast.For | ast.AsyncFor):
-            self._bind(node.target, self.expr(node.iter), False)
+            taint = self.expr(node.iter)
+            target = node.target
+            if (
+                isinstance(target, ast.Tuple)
+                and len(target.elts) == 2
+                and self._constant_keys(node.iter)
+            ):
+                self._bind(target.elts[1], taint, False)
+            else:
+                self._bind(target, taint, False)
             self._block(node.body, False)
             self._block(node.body, False)
             self._block(node.orelse, False)
@@ -213,6 +366,7 @@ class _FunctionFlow:
                     self._bind(item.optional_vars, self.expr(item.context_expr), top)
             self._block(node.body, top)
         elif isinstance(node, ast.If | ast.While):
+            self.expr(node.test)
             self._block(node.body, False)
             self._block(node.orelse, False)
         elif isinstance(node, ast.Try):
@@ -224,10 +378,38 @@ class _FunctionFlow:
         elif isinstance(node, ast.Match):
             for case in node.cases:
                 self._block(case.body, False)
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Yield | ast.Await):
-            inner = node.value.value
-            if isinstance(node.value, ast.Yield) and inner is not None:
-                self.summary.returns = _join(self.summary.returns, self.expr(inner))
+
+    def _constant_keys(self, node: ast.expr) -> bool:
+        """Whether ``node`` is ``d.items()`` of a dict whose keys are all constants."""
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "items"
+        ):
+            return False
+        mapping = node.func.value
+        if isinstance(mapping, ast.Dict):
+            return all(isinstance(key, ast.Constant) for key in mapping.keys)
+        if not isinstance(mapping, ast.Name):
+            return False
+        built = False
+        for part in ast.walk(self.function):
+            if isinstance(part, ast.Assign):
+                for target in part.targets:
+                    if isinstance(target, ast.Name) and target.id == mapping.id:
+                        if not isinstance(part.value, ast.Dict) or not all(
+                            isinstance(key, ast.Constant) for key in part.value.keys
+                        ):
+                            return False
+                        built = True
+                    elif (
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == mapping.id
+                        and not isinstance(target.slice, ast.Constant)
+                    ):
+                        return False
+        return built
 
     def _bind(self, target: ast.expr, taint: Taint | None, top: bool) -> None:
         if isinstance(target, ast.Name):
@@ -261,15 +443,15 @@ class _FunctionFlow:
         if isinstance(node, ast.Attribute):
             return self._attribute(node)
         if isinstance(node, ast.Subscript):
-            return self.expr(node.value)
+            return self._subscript(node)
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Await | ast.Starred | ast.FormattedValue | ast.NamedExpr):
             return self.expr(node.value)
         if isinstance(node, ast.BinOp):
-            return _join(self.expr(node.left), self.expr(node.right))
+            return self._fixed_prefix(node, _join(self.expr(node.left), self.expr(node.right)))
         if isinstance(node, ast.JoinedStr):
-            return _join(*(self.expr(value) for value in node.values))
+            return self._fixed_prefix(node, _join(*(self.expr(value) for value in node.values)))
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             return _join(*(self.expr(element) for element in node.elts))
         if isinstance(node, ast.Dict):
@@ -283,84 +465,187 @@ class _FunctionFlow:
         return None
 
     def _attribute(self, node: ast.Attribute) -> Taint | None:
-        if isinstance(node.value, ast.Name) and node.value.id in self.request_names:
-            if node.attr in S.REQUEST_SOURCES:
-                return Taint(frozenset({f"source:request.{node.attr}"}))
-            return None
+        if isinstance(node.value, ast.Name):
+            name = node.value.id
+            if name in self.request_names:
+                if node.attr in S.OWN_URL_SOURCES:
+                    return Taint.of(f"source:{name}.{node.attr}", URL_LIKE)
+                if node.attr in S.REQUEST_SOURCES:
+                    return Taint.of(f"source:{name}.{node.attr}")
+                return None
+            if name in self.upload_names:
+                return self._upload(name, node.attr, node.attr)
         base = self.expr(node.value)
         if base is None:
             return None
-        if node.attr == "name" or node.attr == "stem":
-            return Taint(base.labels, base.sanitized | {S.PATH})
-        if isinstance(node.value, ast.Name) and self._field_is_safe(node.value.id, node.attr):
-            return None
+        model = None
+        if isinstance(node.value, ast.Name):
+            model = self.engine.routes.classes.get(self.scope.types.get(node.value.id))
+            base = base.renamed(f"source:{node.value.id}", f"source:{node.value.id}.{node.attr}")
+        if model is not None:
+            statement = model.fields.get(node.attr)
+            if isinstance(statement, ast.AnnAssign):
+                if self.engine.safe_type(model.module, statement.annotation):
+                    return None
+                field_type = self.project.annotation_type(model.module, statement.annotation)
+                if field_type in S.URL_TYPES:
+                    return base.made_safe(S.KINDS - URL_LIKE)
+            return base
+        if node.attr in {"name", "stem", "suffix", "suffixes"}:
+            return base.made_safe(frozenset({S.PATH}))
         return base
 
-    def _field_is_safe(self, name: str, attr: str) -> bool:
-        model = self.engine.routes.classes.get(self.scope.types.get(name))
-        if model is None:
-            return False
-        statement = model.fields.get(attr)
-        if isinstance(statement, ast.AnnAssign):
-            return self.project.annotation_type(model.module, statement.annotation) in S.SAFE_TYPES
-        return False
+    def _upload(self, name: str, label: str, attr: str) -> Taint | None:
+        """What an uploaded file's attribute carries: its content is data but not a path."""
+        if attr not in S.UPLOAD_SOURCES:
+            return None
+        sanitized = frozenset({S.PATH}) if attr in {"file", "read"} else EMPTY
+        return Taint.of(f"source:{name}.{label}", sanitized)
+
+    def _subscript(self, node: ast.Subscript) -> Taint | None:
+        taint = self.expr(node.value)
+        if (
+            taint is not None
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in {1, -1}
+            and self._resolve(node.value.func) == "os.path.splitext"
+        ):
+            return taint.made_safe(frozenset({S.PATH}))
+        return taint
+
+    def _fixed_prefix(self, node: ast.expr, taint: Taint | None) -> Taint | None:
+        """``taint``, made safe for URLs when ``node`` builds a string with a fixed host.
+
+        A URL whose scheme and host are fixed, or a local path (``/items/...``), cannot send a
+        request or a browser elsewhere, whatever the client adds after it.
+        """
+        if taint is None or taint.sanitized >= URL_LIKE:
+            return taint
+        text = ""
+        parts = _string_parts(node)
+        if parts == [node]:
+            return taint
+        for position, part in enumerate(parts):
+            if isinstance(part, str):
+                text += part
+                continue
+            part_taint = self.expr(part)
+            if part_taint is not None and not part_taint.sanitized >= URL_LIKE:
+                break
+            if position:
+                text += "x"
+                continue
+            known = constant_str(self.project, self.module, part)
+            following = parts[1] if len(parts) > 1 else ""
+            if known is not None:
+                text += known
+            elif isinstance(following, str) and following.startswith(":"):
+                text += "https"
+            else:
+                text += "https://host/"
+        if FIXED_HOST.match(text) or (len(text) > 1 and text[0] == "/" and text[1] not in "/\\"):
+            return taint.made_safe(URL_LIKE)
+        return taint
 
     def _call(self, node: ast.Call) -> Taint | None:
-        callee = self.project.resolve(self.module, node.func, self.scope)
+        callee = self._resolve(node.func)
         arguments = [*node.args, *(k.value for k in node.keywords)]
         if callee in S.CLEANSERS:
             return None
         if callee in S.SANITIZERS:
             inner = _join(*(self.expr(a) for a in arguments))
-            return Taint(inner.labels, inner.sanitized | S.SANITIZERS[callee]) if inner else None
+            return inner.made_safe(S.SANITIZERS[callee]) if inner else None
         func = node.func
+        if callee in URL_BUILDERS and node.args and isinstance(node.args[0], ast.Tuple | ast.List):
+            parts = [self.expr(part) for part in node.args[0].elts]
+            built = _join(*parts)
+            host = _join(*parts[:2])
+            if built is not None and (host is None or host.sanitized >= URL_LIKE):
+                return built.made_safe(URL_LIKE)
+            return built
+        deferred = self._deferred(node, callee)
+        if deferred is not None:
+            return deferred
         if isinstance(func, ast.Attribute):
             receiver = func.value
             if isinstance(receiver, ast.Name) and receiver.id in self.request_names:
                 if func.attr in S.REQUEST_SOURCES:
-                    return Taint(frozenset({f"source:request.{func.attr}()"}))
+                    return Taint.of(f"source:{receiver.id}.{func.attr}()")
                 return None
+            if isinstance(receiver, ast.Name) and receiver.id in self.upload_names:
+                return self._upload(receiver.id, f"{func.attr}()", func.attr)
             receiver_taint = self.expr(receiver)
+            if receiver_taint is not None and _strips_separators(node):
+                return receiver_taint.made_safe(frozenset({S.PATH}))
+            if receiver_taint is not None and S.SQL in receiver_taint.sanitized:
+                # a method of a SQL expression (``select(...).where(...)``) binds its arguments
+                built = receiver_taint | _join(*(self.expr(a) for a in arguments))
+                return built.made_safe(frozenset({S.SQL}))
+            if receiver_taint is not None and func.attr in QUERY_METHODS:
+                query = _join(*(self.expr(a) for a in arguments))
+                return receiver_taint | (query.made_safe(URL_LIKE) if query else None)
             if receiver_taint is not None and func.attr not in {"count", "index", "exists"}:
                 return _join(receiver_taint, *(self.expr(a) for a in arguments))
             string_receiver = isinstance(receiver, ast.Constant | ast.JoinedStr)
             if func.attr in S.STRING_METHODS and (string_receiver or receiver_taint is not None):
-                return _join(*(self.expr(a) for a in arguments))
+                return self._fixed_prefix(node, _join(*(self.expr(a) for a in arguments)))
         target = self.project.function(callee)
         if target is not None:
             return self._through(node, target[0], target[1])
+        if callee in S.SQL_BUILDERS:
+            built = _join(*(self.expr(a) for a in arguments))
+            return built.made_safe(frozenset({S.SQL})) if built else None
         sink = S.SINKS.get(callee or "")
+        if sink is not None and sink.kind == S.URL:
+            return None  # a response is the remote server's data, not the client's
         if sink is not None and sink.kind == S.SQL:
             inner = _join(*(self.expr(a) for a in arguments))
-            return Taint(inner.labels, inner.sanitized | {S.SQL}) if inner else None
-        if isinstance(func, ast.Attribute) and not _names_module(self.project, self.module, func):
+            return inner.made_safe(frozenset({S.SQL})) if inner else None
+        if isinstance(func, ast.Attribute) and not (
+            _names_module(self.project, self.module, func) or _root_name(func) in self.local_imports
+        ):
             return None
         return _join(*(self.expr(a) for a in arguments))
+
+    def _deferred(self, node: ast.Call, callee: str | None) -> Taint | None:
+        """``tasks.add_task(helper, x)`` and friends: a call of ``helper(x)`` run later."""
+        position = S.DEFERRED_CALLS.get(callee or "")
+        if position is None and isinstance(node.func, ast.Attribute):
+            position = S.DEFERRED_CALLS.get(node.func.attr)
+        if position is None or len(node.args) <= position:
+            return None
+        function = node.args[position]
+        target = self.project.function(self._resolve(function))
+        if target is None:
+            return None
+        call = ast.Call(func=function, args=node.args[position + 1 :], keywords=node.keywords)
+        return self._through(ast.copy_location(call, node), target[0], target[1])
 
     def _through(self, node: ast.Call, module: Module, function: Function) -> Taint | None:
         """Taint of a call into project code, reporting sinks the arguments reach there."""
         summary = self.engine.summary(module, function)
         bound = self._bind_arguments(node, function)
         for param, kind, sink_module, sink, via in summary.sink_params:
-            taint = bound.get(param)
-            if taint is None or kind in taint.sanitized:
+            if self._guarded(kind):
+                continue
+            argument = bound.get(param)
+            taint = argument.unsafe_for(kind) if argument is not None else None
+            if taint is None:
                 continue
             here = (f"{self.module.relpath}:{node.lineno}", *via)
             if taint.sources():
                 self.engine.report(Hit(kind, sink_module, sink, tuple(taint.sources()), here))
             for own in taint.params():
-                self.summary.sink_params.append((own, kind, sink_module, sink, here))
+                self._sink_param((own, kind, sink_module, sink, here))
         returned = summary.returns
         if returned is None:
             return None
-        result: Taint | None = None
-        own_sources = [label for label in returned.labels if label.startswith("source:")]
-        if own_sources:
-            result = Taint(frozenset(own_sources), returned.sanitized)
+        result = returned.only("source:")
         for param in returned.params():
             taint = bound.get(param)
             if taint is not None:
-                result = _join(result, Taint(taint.labels, taint.sanitized | returned.sanitized))
+                result = _join(result, taint.made_safe(returned.safe[f"param:{param}"]))
         return result
 
     def _bind_arguments(self, node: ast.Call, function: Function) -> dict[str, Taint]:
@@ -385,35 +670,108 @@ class _FunctionFlow:
             self._check_sink(node)
 
     def _check_sink(self, node: ast.Call) -> None:
-        callee = self.project.resolve(self.module, node.func, self.scope) or ""
+        callee = self._resolve(node.func) or ""
+        if callee.startswith(("fastapi.", "starlette.")) and callee.endswith("Response"):
+            location = _location_header(node)
+            if location is not None and not self._guarded(S.REDIRECT):
+                self._check_value(S.REDIRECT, node, self.expr(location))
         sink = S.SINKS.get(callee)
-        argument: ast.expr | None = None
+        arguments: list[ast.expr | None] = []
         kind: str | None = None
         if sink is not None:
             kind = sink.kind
-            argument = _argument(node, sink.argument, sink.keyword)
-            if sink.needs_shell and not _shell(node):
-                argument = _program(argument)
+            arguments = [_argument(node, sink.argument, sink.keyword)]
+            if sink.also is not None:
+                arguments.append(_argument(node, *sink.also))
+            if sink.when == S.SHELL and not _shell(node):
+                arguments = [_program(arguments[0])]
+            elif sink.when == S.EXEC:
+                arguments = [_exec_command(node)]
+            elif sink.when == S.HTML_MEDIA and not _html_media(node):
+                return
         elif isinstance(node.func, ast.Attribute):
             if node.func.attr in S.SQL_METHODS:
-                kind, argument = S.SQL, _argument(node, 0, "statement")
+                kind, arguments = S.SQL, [_argument(node, 0, "statement")]
             elif node.func.attr in S.PATH_METHODS:
-                kind, argument = S.PATH, node.func.value
-            elif node.func.attr == "from_string":
-                kind, argument = S.TEMPLATE, _argument(node, 0, "source")
-        if kind is None or argument is None:
+                kind, arguments = S.PATH, [node.func.value]
+            elif node.func.attr == "from_string" and _template_engine(callee):
+                kind, arguments = S.TEMPLATE, [_argument(node, 0, "source")]
+        if kind is None or self._guarded(kind):
             return
-        if kind in {S.URL, S.REDIRECT} and _fixed_target(argument):
+        if kind == S.URL and self._guarded_client(node.func):
             return
-        if kind == S.PATH and self.summary.guarded_paths:
-            return
-        taint = self.expr(argument)
-        if taint is None or kind in taint.sanitized:
+        for argument in arguments:
+            if argument is not None:
+                self._check_value(kind, node, self.expr(argument))
+
+    def _guarded(self, kind: str) -> bool:
+        """Whether this function checks the values it sends to sinks of ``kind``."""
+        if kind == S.PATH:
+            return self.summary.guarded_paths
+        return kind in URL_LIKE and self.summary.guarded_urls
+
+    def _guarded_client(self, func: ast.expr) -> bool:
+        """Whether a request goes through a client built with the project's own transport
+        (``httpx.AsyncClient(transport=SafeTransport())``, also by a project factory), which is
+        where SSRF filters live."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return False
+        name = func.value.id
+        values: list[ast.AST] = []
+        for node in ast.walk(self.function):
+            if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                if node.optional_vars.id == name:
+                    values.append(node.context_expr)
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets
+            ):
+                values.append(node.value)
+        if not values and name in self.module.bindings:
+            values.append(self.module.bindings[name])
+        for value in values:
+            if isinstance(value, ast.Await):
+                value = value.value
+            if not isinstance(value, ast.Call):
+                continue
+            if self._custom_transport(self.module, value):
+                return True
+            factory = self.project.function(self._resolve(value.func))
+            if factory is not None and any(
+                isinstance(node, ast.Return)
+                and isinstance(node.value, ast.Call)
+                and self._custom_transport(factory[0], node.value)
+                for node in ast.walk(factory[1])
+            ):
+                return True
+        return False
+
+    def _custom_transport(self, module: Module, call: ast.Call) -> bool:
+        """Whether a client constructor is given a transport class the project defines."""
+        for keyword in call.keywords:
+            if keyword.arg in {"transport", "connector"} and isinstance(keyword.value, ast.Call):
+                callee = self.project.resolve(module, keyword.value.func)
+                found = self.project.lookup(callee) if callee else None
+                if found is not None and isinstance(found[1], ast.ClassDef):
+                    return True
+        return False
+
+    def _sink_param(self, entry: tuple[str, str, Module, ast.expr, tuple[str, ...]]) -> None:
+        """Record that a parameter reaches a sink, once (loops and the second pass repeat)."""
+        param, kind, _, sink, via = entry
+        key = (param, kind, id(sink), via)
+        if key not in self._recorded:
+            self._recorded.add(key)
+            self.summary.sink_params.append(entry)
+
+    def _check_value(self, kind: str, node: ast.expr, taint: Taint | None) -> None:
+        """Report ``taint`` reaching the sink ``node`` unless it was made safe for ``kind``."""
+        taint = taint.unsafe_for(kind) if taint is not None else None
+        if taint is None:
             return
         if taint.sources():
             self.engine.report(Hit(kind, self.module, node, tuple(taint.sources())))
         for param in taint.params():
-            self.summary.sink_params.append((param, kind, self.module, node, ()))
+            self._sink_param((param, kind, self.module, node, ()))
 
 
 def _calls_in(statement: ast.stmt) -> Iterator[ast.Call]:
@@ -451,43 +809,248 @@ def _shell(node: ast.Call) -> bool:
 def _program(argument: ast.expr | None) -> ast.expr | None:
     """Without a shell only the program name is dangerous: the first element of the list."""
     if isinstance(argument, ast.List | ast.Tuple):
-        return argument.elts[0] if argument.elts else None
+        return _command_of(argument.elts)
     return None
 
 
-def _fixed_target(node: ast.expr) -> bool:
-    """Whether a URL keeps a constant scheme and host, or is a constant path on this site."""
-    first: ast.expr | None = node
-    if isinstance(node, ast.JoinedStr):
-        first = node.values[0] if node.values else None
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        while isinstance(first, ast.BinOp):
-            first = first.left
-    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-        return False
-    text = first.value
-    return bool(FIXED_HOST.match(text)) or (
-        text.startswith("/") and len(text) > 1 and text[1] not in "/\\"
+def _exec_command(node: ast.Call) -> ast.expr | None:
+    """The dangerous argument of an exec-style call: its program, or a shell's ``-c`` command."""
+    if node.args and not isinstance(node.args[0], ast.Starred):
+        return _command_of(node.args)
+    return _argument(node, 0, "program")
+
+
+def _command_of(elements: list[ast.expr]) -> ast.expr | None:
+    """The program of an argument vector, or the command of ``sh -c COMMAND``."""
+    if not elements:
+        return None
+    program = elements[0]
+    if isinstance(program, ast.Constant) and program.value in S.SHELLS:
+        for position, element in enumerate(elements[1:-1], start=1):
+            if isinstance(element, ast.Constant) and element.value == "-c":
+                return elements[position + 1]
+    return program
+
+
+def _location_header(node: ast.Call) -> ast.expr | None:
+    """The ``Location`` of a response built with ``headers={"Location": ...}``."""
+    headers = _argument(node, 2, "headers")
+    if not isinstance(headers, ast.Dict):
+        return None
+    for key, value in zip(headers.keys, headers.values, strict=True):
+        if isinstance(key, ast.Constant) and str(key.value).lower() == "location":
+            return value
+    return None
+
+
+def _is_location(target: ast.expr) -> bool:
+    """``response.headers["Location"]`` as an assignment target."""
+    return (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Attribute)
+        and target.value.attr == "headers"
+        and isinstance(target.slice, ast.Constant)
+        and str(target.slice.value).lower() == "location"
     )
 
 
+def _html_media(node: ast.Call) -> bool:
+    """Whether a ``Response`` is declared as HTML."""
+    media = _argument(node, 3, "media_type")
+    return (
+        isinstance(media, ast.Constant)
+        and isinstance(media.value, str)
+        and media.value.lower().startswith("text/html")
+    )
+
+
+def _template_engine(callee: str) -> bool:
+    """Whether ``.from_string`` belongs to a template engine that is not sandboxed."""
+    if "Sandbox" in callee:
+        return False
+    return not callee or callee.startswith(
+        ("jinja2.", "fastapi.templating.", "starlette.templating.")
+    )
+
+
+def _renders(project: Project, module: Module, node: ast.expr) -> bool:
+    """Whether a returned value is a response or a rendered template, checked elsewhere."""
+    if not isinstance(node, ast.Call):
+        return False
+    callee = project.resolve(module, node.func) or ""
+    if isinstance(node.func, ast.Attribute):
+        callee = callee or node.func.attr
+    return callee.endswith("Response") or callee.rpartition(".")[2] in {"render", "render_async"}
+
+
+def _string_parts(node: ast.expr) -> list[str | ast.expr]:
+    """A string expression as its constant texts and dynamic values, left to right."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [
+            v.value if isinstance(v, ast.FormattedValue) else _constant_text(v) for v in node.values
+        ]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [*_string_parts(node.left), *_string_parts(node.right)]
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mod)
+        and isinstance(node.left, ast.Constant)
+        and isinstance(node.left.value, str)
+    ):
+        return [node.left.value.partition("%")[0], node.right]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
+        return [
+            node.func.value.value.partition("{")[0],
+            *node.args,
+            *(k.value for k in node.keywords),
+        ]
+    return [node]
+
+
+def _strips_separators(node: ast.Call) -> bool:
+    """``name.replace("/", "")`` or ``.replace(".", "")``: no path can climb out after it."""
+    return (
+        isinstance(node.func, ast.Attribute)
+        and node.func.attr == "replace"
+        and len(node.args) == 2
+        and all(isinstance(a, ast.Constant) for a in node.args)
+        and getattr(node.args[0], "value", None) in {".", "/"}
+        and getattr(node.args[1], "value", None) == ""
+    )
+
+
+def _constant_text(node: ast.expr) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
 def _guards_paths(function: Function) -> bool:
-    """Whether a function checks paths it builds (``is_relative_to``, ``..`` tests)."""
+    """Whether a function checks the paths it builds (``is_relative_to``, ``..`` tests, a
+    normalised path's prefix or parent, a ``safe_path``-like check)."""
+    normalizes = checks_prefix = False
     for node in ast.walk(function):
-        if isinstance(node, ast.Attribute) and node.attr in PATH_GUARDS:
+        if isinstance(node, ast.Attribute):
+            if node.attr in PATH_GUARDS:
+                return True
+            normalizes = normalizes or node.attr in PATH_NORMALIZERS
+            checks_prefix = checks_prefix or node.attr == "startswith"
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(side, ast.Constant) and side.value == ".." for side in sides):
+                return True
+            if any(isinstance(side, ast.Attribute) and side.attr == "parent" for side in sides):
+                return True
+        elif isinstance(node, ast.Call) and PATH_CHECKER.search(_last_name(node.func)):
             return True
-        if (
-            isinstance(node, ast.Compare)
-            and isinstance(node.left, ast.Constant)
-            and node.left.value == ".."
-        ):
+    return normalizes and checks_prefix
+
+
+def _guards_urls(function: Function) -> bool:
+    """Whether a function checks the URLs it uses: their host, their prefix, an allow-list, a
+    parameter compared with known values, or a ``is_safe_url``-like check."""
+    arguments = function.args
+    params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and URL_CHECKER.search(_last_name(node.func)):
             return True
+        if isinstance(node, ast.Compare) and _matches_known(node, params):
+            return True
+        if not isinstance(node, ast.If | ast.Assert | ast.While | ast.IfExp):
+            continue
+        for part in ast.walk(node.test):
+            if isinstance(part, ast.Attribute) and part.attr in URL_GUARDS | {"startswith"}:
+                return True
+            if isinstance(part, ast.Compare) and any(
+                isinstance(op, ast.In | ast.NotIn) and ALLOW_LIST.search(_last_name(side))
+                for op, side in zip(part.ops, part.comparators, strict=True)
+            ):
+                return True
     return False
 
 
+def _matches_known(node: ast.Compare, params: set[str]) -> bool:
+    """``param == known.value`` or ``param in allowed``: a parameter checked against values
+    that are not written in the comparison itself."""
+    sides = [node.left, *node.comparators]
+    return (
+        len(sides) == 2
+        and isinstance(node.ops[0], ast.Eq | ast.In)
+        and any(isinstance(side, ast.Name) and side.id in params for side in sides)
+        and not any(
+            isinstance(side, ast.Constant | ast.Tuple | ast.List | ast.Set) for side in sides
+        )
+    )
+
+
+def _last_name(node: ast.expr) -> str:
+    """The last name of a dotted expression (``is_safe_url`` for ``utils.is_safe_url``)."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def resolve_in(
+    project: Project, module: Module, function: Function | None, node: ast.expr
+) -> str | None:
+    """Qualified name of an expression inside ``function`` (or at module level), also through
+    imports made inside the function (``import pickle`` in a helper)."""
+    if function is None:
+        return project.resolve(module, node)
+    return resolve_local(project, module, node, project.scope(function), _local_imports(function))
+
+
+def resolve_local(
+    project: Project, module: Module, node: ast.expr, scope: Scope, imports: dict[str, str]
+) -> str | None:
+    """``project.resolve`` falling back on a function's own ``imports``."""
+    found = project.resolve(module, node, scope)
+    if found is not None or not imports:
+        return found
+    attributes: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attributes.insert(0, node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in imports:
+        return project.canonical(".".join([imports[node.id], *attributes]))
+    return None
+
+
+def _local_imports(function: Function) -> dict[str, str]:
+    """Names bound by ``import`` statements inside a function, to what they import."""
+    found: dict[str, str] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                head = alias.name.partition(".")[0]
+                found[alias.asname or head] = alias.name if alias.asname else head
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return found
+
+
+def _root_name(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
 def _names_module(project: Project, module: Module, func: ast.Attribute) -> bool:
-    """Whether ``func`` is a function of an imported module (``os.path.join``) not a method."""
+    """Whether ``func`` is a function of an imported module (``os.path.join``) not a method of
+    an object the project defines and imports (``settings``, ``templates``)."""
     root: ast.expr = func.value
     while isinstance(root, ast.Attribute):
         root = root.value
-    return isinstance(root, ast.Name) and root.id in module.imports
+    if not isinstance(root, ast.Name):
+        return False
+    if root.id not in module.imports:
+        return project.resolve(module, root) in BUILTINS
+    found = project.lookup(module.imports[root.id])
+    return found is None or isinstance(found[1], ast.ClassDef)
