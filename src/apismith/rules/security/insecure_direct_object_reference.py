@@ -1,0 +1,630 @@
+"""
+## What it does
+Finds routes that load a record by an id taken from the path (`session.get(Model, id)`,
+`db.query(Model).filter(Model.id == id).first()`, `select(Model).where(Model.id == id)`,
+`Model.query.get(id)`, or a project helper such as `crud.get_item(db, id)`), or by an id-like
+field of the request body (`body.username`) before changing the record, and never relate it
+to the caller: no comparison or filter involving the authenticated user (`item.owner_id !=
+user.id`, `.where(Item.owner_id == user.id)`), no call that hands both the record and the user
+to a check, no `403` answered by the handler, and no role, permission or scope dependency.
+
+Only models with an owner-like column or relationship (`user_id`, `owner_id`, `owner`,
+`account_id`, `created_by`, `author_id`, `tenant_id`, `customer_id`, ...) that points at a
+user or tenant are reported, and the user model itself on an authenticated route. A route
+without any authentication is reported too when the model has an owner.
+
+## Why is this bad?
+Ids are easy to guess or enumerate: any signed-in user reads, changes or deletes other users'
+orders, invoices or messages by changing a number in the URL (CWE-639, OWASP API1:2023 Broken
+Object Level Authorization).
+
+## Known problems
+An owner column counts only when the project compares or filters on it somewhere (a listing
+scoped with `.where(Order.user_id == user.id)`): an application that never scopes records to
+users is taken to share them by design. Checks made outside the handler are not seen: a
+dependency that loads and checks the record, a session or repository scoped to the caller
+that does not come from an authenticating dependency, or row-level security in the database.
+Class-based views, routes under a tenant path parameter (`/orgs/{org_id}/...`) and loads of
+tenants themselves (organizations, workspaces, teams, projects), whose access is a matter of
+membership, are not examined. On `GET` routes, models that usually hold shared content
+(posts, articles, comments, products, recipes, ...) and users answered with a public-looking
+schema (`UserPublic`) are not reported. A role dependency configured with ordinary roles only
+(`RoleChecker(["customer"])`) does not count as a check.
+
+## Example
+```python
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+app = FastAPI()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+def get_db() -> Session: ...
+
+
+def get_current_user() -> int: ...
+
+
+CurrentUser = Annotated[int, Depends(get_current_user)]
+DB = Annotated[Session, Depends(get_db)]
+
+
+@app.get("/orders")
+def list_orders(current_user: CurrentUser, db: DB):
+    return db.scalars(select(Order).where(Order.user_id == current_user)).all()
+
+
+@app.get("/orders/{order_id}")
+def read_order(order_id: int, current_user: CurrentUser, db: DB):
+    return db.get(Order, order_id)
+```
+
+## Use instead
+```python
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+app = FastAPI()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+def get_db() -> Session: ...
+
+
+def get_current_user() -> int: ...
+
+
+CurrentUser = Annotated[int, Depends(get_current_user)]
+DB = Annotated[Session, Depends(get_db)]
+
+
+@app.get("/orders")
+def list_orders(current_user: CurrentUser, db: DB):
+    return db.scalars(select(Order).where(Order.user_id == current_user)).all()
+
+
+@app.get("/orders/{order_id}")
+def read_order(order_id: int, current_user: CurrentUser, db: DB):
+    order = db.get(Order, order_id)
+    if order is None or order.user_id != current_user:
+        raise HTTPException(status_code=404)
+    return order
+```
+
+## Fix safety
+No automatic fix: whether a record belongs to the caller, their organisation or is shared is
+a rule of the application.
+
+## References
+- https://cwe.mitre.org/data/definitions/639.html
+- https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/
+- https://cheatsheetseries.owasp.org/cheatsheets/Insecure_Direct_Object_Reference_Prevention_Cheat_Sheet.html
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import pairwise, takewhile
+
+from apismith.findings import Confidence, Severity
+from apismith.project.module import Function, Module
+from apismith.project.routes import PATH_PARAM, Route
+from apismith.rules.base import Report, Rule
+from apismith.rules.context import Context
+from apismith.rules.security._access import Access, is_permission_name, words
+
+OWNER_FIELDS = frozenset(
+    {
+        "user_id",
+        "owner_id",
+        "owner",
+        "owner_user_id",
+        "user",
+        "account_id",
+        "created_by",
+        "created_by_id",
+        "creator",
+        "creator_id",
+        "author_id",
+        "tenant_id",
+        "customer_id",
+        "organization_id",
+        "org_id",
+        "workspace_id",
+    }
+)
+USER_MODELS = frozenset({"user", "account", "member", "customer", "profile"})
+OWNER_TARGETS = frozenset(
+    {
+        "user",
+        "users",
+        "account",
+        "accounts",
+        "customer",
+        "customers",
+        "member",
+        "members",
+        "profile",
+        "profiles",
+        "owner",
+        "owners",
+        "tenant",
+        "tenants",
+        "organization",
+        "organizations",
+        "org",
+        "orgs",
+        "workspace",
+        "workspaces",
+    }
+)
+TENANT_PARAMS = frozenset(
+    {"organization", "org", "tenant", "workspace", "team", "company", "project"}
+)
+SHARED_CONTENT = frozenset(
+    {
+        "post",
+        "article",
+        "comment",
+        "product",
+        "recipe",
+        "review",
+        "event",
+        "tag",
+        "category",
+        "question",
+        "answer",
+        "reply",
+        "thread",
+        "topic",
+        "listing",
+        "course",
+        "lesson",
+        "video",
+        "book",
+        "movie",
+        "song",
+        "track",
+        "album",
+        "page",
+        "story",
+        "poll",
+    }
+)
+PUBLIC_SCHEMA = frozenset({"public", "summary", "brief", "basic", "short", "minimal", "preview"})
+LOADERS = frozenset({"get", "read", "fetch", "find", "load", "retrieve"})
+QUERY_VERBS = LOADERS | {"list", "count", "filter", "query", "search", "select", "where"}
+CHAIN_FILTERS = frozenset(
+    {"filter", "filter_by", "where", "get", "get_or_404", "get_or_none", "find_one", "first_or_404"}
+)
+QUERY_ROOTS = frozenset({"query", "select", "objects"})
+CHECK_WORDS = frozenset(
+    {"check", "verify", "ensure", "assert", "authorize", "require", "can", "has", "allowed"}
+)
+CAPABILITIES = frozenset({"token", "secret", "code", "signature", "sig", "nonce", "otp"})
+BODY_KEYS = frozenset({"id", "uuid", "pk", "username", "email", "slug"})
+NOUN_FILLER = frozenset({"by", "id", "or", "404", "one", "none", "for", "from", "with", "in"})
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """What identifies a record in a request: path ids, and id-like fields of the body."""
+
+    ids: set[str]
+    bodies: set[str]
+
+    def find(self, node: ast.AST) -> str | None:
+        """The first key an expression reads: ``item_id``, ``body.username``."""
+        for item in ast.walk(node):
+            if isinstance(item, ast.Name) and item.id in self.ids:
+                return item.id
+            if (
+                isinstance(item, ast.Attribute)
+                and isinstance(item.value, ast.Name)
+                and item.value.id in self.bodies
+                and (set(words(item.attr)[-1:]) & BODY_KEYS)
+            ):
+                return f"{item.value.id}.{item.attr}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """A load of a record by a key: the call, the model if known, the key it was found by."""
+
+    node: ast.Call
+    model: str | None
+    key: str
+
+    @property
+    def from_body(self) -> bool:
+        """Whether the key is a field of the request body rather than a path parameter."""
+        return "." in self.key
+
+
+class InsecureDirectObjectReference(Rule):
+    id = "SEC011"
+    name = "insecure-direct-object-reference"
+    family = "security"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 639
+    fix_title = (
+        "Check that the record belongs to the caller (`.where(Model.owner_id == user.id)` or "
+        "compare after loading) or require a role for the route."
+    )
+
+    def check_project(self, context: Context) -> Iterable[Report]:
+        access = Access.of(context)
+        scoped = _scoping_fields(context)
+        reported: set[tuple[str, int]] = set()
+        for route in context.routes.routes:
+            for fetch in self._unchecked(context, access, route, scoped):
+                key = (route.module.relpath, fetch.node.lineno)
+                if key in reported:
+                    continue
+                reported.add(key)
+                model = (fetch.model or "record").rpartition(".")[2]
+                who = "the caller" if access.auth_of(route) else "anyone (the route is public)"
+                yield Report(
+                    route.module,
+                    fetch.node,
+                    f"`{route.method} {route.path}` (`{route.handler.name}`) loads `{model}` by "
+                    f"`{fetch.key}` and returns or changes it without checking that it belongs "
+                    f"to {who}",
+                )
+
+    def _unchecked(
+        self, context: Context, access: Access, route: Route, scoped: set[str]
+    ) -> Iterator[Fetch]:
+        handler, module = route.handler, route.module
+        arguments = handler.args.posonlyargs + handler.args.args
+        ids = {p.name for p in route.operation.params if p.source == "path"}
+        bodies = {p.name for p in route.operation.params if p.source == "body"}
+        if not (ids or bodies) or (arguments and arguments[0].arg == "self"):
+            return
+        if _tenant_scoped(route):
+            return
+        if access.permission_of(route) is not None:
+            return
+        authenticated = access.auth_of(route) is not None
+        callers = access.caller_params(route)
+        keys = Keys(_aliases(handler, ids), bodies)
+        checked = _relates(handler, callers, keys)
+        for fetch in _fetches(context, module, handler, keys):
+            if checked:
+                return
+            if (fetch.from_body and not _changed(handler, fetch.node)) or set(
+                words(fetch.key)
+            ) & CAPABILITIES:
+                continue
+            fields = _owner_fields(context, fetch.model)
+            if fields is None:
+                continue
+            owned = bool(fields & scoped)
+            name = (fetch.model or "").rpartition(".")[2].lower()
+            is_user = name in USER_MODELS or name.endswith("user")
+            if not authenticated and not owned:
+                continue
+            if not owned and not (is_user and authenticated):
+                continue
+            if set(words(name)) & TENANT_PARAMS or (
+                route.method == "GET" and _shared(route, name, is_user)
+            ):
+                continue
+            yield fetch
+
+
+def _tenant_scoped(route: Route) -> bool:
+    """``/orgs/{org_id}/...`` or ``/organizations/{id}/...``: access is a matter of membership."""
+    segments = route.path.split("/")
+    for previous, segment in pairwise(segments):
+        if PATH_PARAM.fullmatch(segment) and (
+            set(words(segment)) & TENANT_PARAMS
+            or {word.removesuffix("s") for word in words(previous)} & TENANT_PARAMS
+        ):
+            return True
+    return False
+
+
+def _changed(handler: Function, fetch: ast.Call) -> bool:
+    """Whether the record a load is bound to is then changed or deleted in the handler."""
+    bound = {
+        target.id
+        for node in ast.walk(handler)
+        if isinstance(node, ast.Assign) and any(item is fetch for item in ast.walk(node.value))
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(handler):
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(
+                isinstance(t, ast.Attribute)
+                and isinstance(t.value, ast.Name)
+                and t.value.id in bound
+                for t in targets
+            ):
+                return True
+        if (
+            isinstance(node, ast.Call)
+            and _callee_short(node) in {"setattr", "delete"}
+            and any(isinstance(a, ast.Name) and a.id in bound for a in node.args[:1])
+        ):
+            return True
+    return False
+
+
+def _shared(route: Route, model: str, is_user: bool) -> bool:
+    """GET of content that is usually public, or of a user through a public-looking schema."""
+    if set(words(model)) & SHARED_CONTENT:
+        return True
+    response = route.keyword("response_model")
+    return (
+        is_user and response is not None and bool(set(words(ast.unparse(response))) & PUBLIC_SCHEMA)
+    )
+
+
+def _aliases(handler: Function, ids: set[str]) -> set[str]:
+    """Path ids and the names converted from them (``uid = UUID(item_id)``)."""
+    found = set(ids)
+    for node in ast.walk(handler):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            names = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            if (
+                isinstance(target, ast.Name)
+                and names & found
+                and len(names - found) <= 1
+                and isinstance(node.value, ast.Call)
+                and len(node.value.args) <= 1
+            ):
+                found.add(target.id)
+    return found
+
+
+def _mentions(node: ast.AST, names: set[str]) -> str | None:
+    return next((n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names), None)
+
+
+def _relates(handler: Function, callers: set[str], keys: Keys) -> bool:
+    """Whether the handler relates what it loads to the caller, or answers 403 itself."""
+    derived = set(callers)
+    changed = True
+    while changed:
+        changed = False
+        for node in ast.walk(handler):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                if _mentions(node.value, derived) is None:
+                    continue
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name) and name.id not in derived:
+                            derived.add(name.id)
+                            changed = True
+    for node in ast.walk(handler):
+        if isinstance(node, ast.Compare) and _mentions(node, derived):
+            return True
+        if isinstance(node, ast.If | ast.IfExp | ast.While | ast.Assert) and _mentions(
+            node.test, derived
+        ):
+            return True
+        if isinstance(node, ast.Call):
+            parts: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
+            if isinstance(node.func, ast.Attribute):
+                parts.append(node.func.value)
+            if not any(_mentions(part, derived) for part in parts):
+                continue
+            called = words(ast.unparse(node.func).rpartition(".")[2])
+            if set(called) & CHECK_WORDS or is_permission_name("_".join(called)):
+                return True
+            if any(keys.find(part) for part in parts):
+                return True
+            if _callee_short(node) in {"where", "filter", "filter_by"}:
+                return True
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            text = ast.unparse(node.exc)
+            if "403" in text or "FORBIDDEN" in text:
+                return True
+    return False
+
+
+def _callee_short(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _fetches(context: Context, module: Module, handler: Function, keys: Keys) -> Iterator[Fetch]:
+    """Calls in ``handler`` that load one record by one of ``keys``."""
+    project = context.project
+    scope = project.scope(handler)
+    for node in ast.walk(handler):
+        if not isinstance(node, ast.Call):
+            continue
+        short = _callee_short(node)
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        key = next((k for a in arguments if (k := keys.find(a)) is not None), None)
+        if key is None:
+            continue
+        if short == "get" and len(node.args) >= 2:
+            model = _model(context, module, node.args[0])
+            if model is not None:
+                yield Fetch(node, model, key)
+                continue
+        if short in CHAIN_FILTERS and isinstance(node.func, ast.Attribute):
+            model = _chain_model(context, module, node.func.value)
+            if model is not None:
+                yield Fetch(node, model, key)
+                continue
+        if words(short)[:1] and words(short)[0] in LOADERS:
+            model = _helper_model(context, module, node, scope.types)
+            if model is not None:
+                yield Fetch(node, model, key)
+
+
+def _model(context: Context, module: Module, node: ast.expr) -> str | None:
+    """The model class an expression names (``Item``, ``models.Item``)."""
+    qualname = context.project.resolve(module, node)
+    if qualname is None:
+        return None
+    info = context.classes.get(qualname)
+    if info is not None:
+        return info.qualname if info.kind == "orm" else None
+    found = context.project.lookup(qualname)
+    return (
+        context.project.canonical(qualname)
+        if found and isinstance(found[1], ast.ClassDef)
+        else None
+    )
+
+
+def _chain_model(context: Context, module: Module, node: ast.expr) -> str | None:
+    """The model at the root of a query chain: ``db.query(M)``, ``select(M)``, ``M.query``."""
+    while True:
+        if isinstance(node, ast.Call):
+            if _callee_short(node) in QUERY_ROOTS and node.args:
+                return _model(context, module, node.args[0])
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            if node.attr in QUERY_ROOTS:
+                return _model(context, module, node.value)
+            model = _model(context, module, node.value)
+            if model is not None:
+                return model
+            node = node.value
+        elif isinstance(node, ast.Name):
+            return _model(context, module, node)
+        else:
+            return None
+
+
+def _helper_model(
+    context: Context, module: Module, call: ast.Call, types: dict[str, str]
+) -> str | None:
+    """The model a project helper such as ``crud.get_item(db, id)`` loads."""
+    project = context.project
+    qualname = project.resolve(module, call.func, None)
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        owner = types.get(call.func.value.id)
+        if owner is not None:
+            qualname = f"{owner}.{call.func.attr}"
+    found = project.function(qualname) if qualname else None
+    if found is not None:
+        owner_module, function = found
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call):
+                short = _callee_short(node)
+                loads = (short == "get" and len(node.args) >= 2) or (
+                    short in QUERY_ROOTS and bool(node.args)
+                )
+                model = _model(context, owner_module, node.args[0]) if loads else None
+                if model is not None:
+                    return model
+        returned = project.annotation_type(owner_module, function.returns)
+        if returned is not None and context.classes.get(returned) is not None:
+            return returned
+    noun = "".join(takewhile(lambda w: w not in NOUN_FILLER, words(_callee_short(call))[1:]))
+    names = {noun, noun.removesuffix("s")}
+    for info in context.classes.classes.values():
+        if info.kind == "orm" and info.name.lower() in names:
+            return info.qualname
+    return None
+
+
+def _owner_fields(context: Context, model: str | None) -> set[str] | None:
+    """Owner-like fields of a model that point at a user or tenant, or None when unreadable."""
+    info = context.classes.get(model)
+    if info is not None:
+        body = list(info.fields.values())
+    else:
+        found = context.project.lookup(model) if model else None
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return None
+        body = found[1].body
+    owned: set[str] = set()
+    for statement in body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            name, value, annotation = statement.target.id, statement.value, statement.annotation
+        elif (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        ):
+            name, value, annotation = statement.targets[0].id, statement.value, None
+        else:
+            continue
+        if name in OWNER_FIELDS:
+            target = _points_at(value, annotation)
+            if target is None or set(words(target)) & OWNER_TARGETS:
+                owned.add(name)
+    return owned
+
+
+def _points_at(value: ast.expr | None, annotation: ast.expr | None) -> str | None:
+    """The table or class a foreign key or relationship refers to, when written down."""
+    for node in ast.walk(value) if value is not None else ():
+        if not isinstance(node, ast.Call):
+            continue
+        short = _callee_short(node)
+        if short in {"ForeignKey", "relationship", "Relationship"} and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                return first.value.partition(".")[0]
+            return ast.unparse(first).partition(".")[0]
+        for keyword in node.keywords:
+            if keyword.arg == "foreign_key" and isinstance(keyword.value, ast.Constant):
+                return str(keyword.value.value).partition(".")[0]
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Mapped"):
+        inner = annotation.slice
+        if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+            return inner.value
+        if isinstance(inner, ast.Name):
+            return inner.id
+    return None
+
+
+def _scoping_fields(context: Context) -> set[str]:
+    """Owner-like fields the project compares or filters on somewhere: its ownership columns."""
+    found: set[str] = set()
+    for module in context.project.modules:
+        if module.is_test:
+            continue
+        for compare, _ in module.index.compares:
+            for side in (compare.left, *compare.comparators):
+                if isinstance(side, ast.Attribute) and side.attr in OWNER_FIELDS:
+                    found.add(side.attr)
+        for call, _ in module.index.calls:
+            verb = words(_callee_short(call))[:1]
+            if verb and verb[0] in QUERY_VERBS:
+                found |= {k.arg for k in call.keywords if k.arg in OWNER_FIELDS}
+    return found

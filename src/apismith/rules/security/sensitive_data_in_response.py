@@ -1,0 +1,298 @@
+"""
+## What it does
+Finds routes whose response carries a secret: a `response_model` (or, without one, the return
+annotation) with a field named like a password or password hash, a secret, a token or API
+key, a private key, a social security or card number or a one-time code, also in nested
+models; a route without `response_model` that returns an ORM record whose model has such a
+column (`return user` for a `User` with `hashed_password`); and a returned dict literal that
+copies such a value from a record (`{"password": user.hashed_password}`).
+
+## Why is this bad?
+Password hashes can be cracked offline, and tokens, keys and personal data in a response end
+up in browser storage, logs, caches and other users' hands (CWE-200).
+
+## Known problems
+Fields are judged by name; a field called just `token` (invitation and share links) is not
+reported, nor are fields typed `SecretStr`, marked `Field(exclude=True)` or listed in
+`response_model_exclude`. Tokens, keys and secrets are reported on user and account models
+only (a webhook's or an OAuth client's secret is shown to whoever manages it), and not on
+login, token and refresh routes, on `POST` routes (a key is shown once when it is created),
+or on routes about the caller themselves (`/me`); password hashes and personal data always
+are.
+
+## Example
+```python
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+app = FastAPI()
+
+
+class UserInDB(BaseModel):
+    id: int
+    email: str
+    hashed_password: str
+
+
+@app.get("/users/{user_id}", response_model=UserInDB)
+def read_user(user_id: int):
+    return UserInDB(id=user_id, email="ada@example.com", hashed_password="...")
+```
+
+## Use instead
+```python
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+app = FastAPI()
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+
+
+@app.get("/users/{user_id}", response_model=UserOut)
+def read_user(user_id: int):
+    return UserOut(id=user_id, email="ada@example.com")
+```
+
+## Fix safety
+No automatic fix: declare a response schema without the secret fields.
+
+## References
+- https://cwe.mitre.org/data/definitions/200.html
+- https://fastapi.tiangolo.com/tutorial/response-model/
+- https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+
+from apismith.findings import Confidence, Severity
+from apismith.project.classes import ClassInfo
+from apismith.project.module import Function, Module
+from apismith.project.routes import Route
+from apismith.rules.base import Report, Rule
+from apismith.rules.context import Context
+from apismith.rules.security._access import words
+
+ALWAYS = re.compile(
+    r"^(hashed_|encrypted_|plain_|raw_)?(password|passwd|pwd)(_?hash(ed)?|_digest|_salt)?$"
+    r"|^hashed_pw$|^(ssn|social_security(_number)?|(credit_)?card_number|credit_card|cvv|cvc)$"
+    r"|^(private_key|otp|otp_code|otp_secret|totp_secret|mfa_secret)$"
+)
+CREDENTIALS = re.compile(
+    r"^((client|api|app|jwt|signing|webhook|shared)_)?secret(_key)?$"
+    r"|^(access|refresh|auth|session|reset|password_reset|verification|api|bearer|id)_token$"
+    r"|^(api_?key|apikey|secret_access_key)$"
+)
+AUTH_WORDS = frozenset(
+    {"login", "token", "refresh", "auth", "signin", "signup", "register", "oauth", "callback"}
+)
+ACCOUNTS = frozenset({"user", "account", "member", "customer", "profile", "person", "employee"})
+SELF_WORDS = frozenset({"me", "my", "self", "current"})
+SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
+
+
+class SensitiveDataInResponse(Rule):
+    id = "SEC013"
+    name = "sensitive-data-in-response"
+    family = "security"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 200
+    fix_title = "Return a response schema without the secret fields (a separate `...Out` model)."
+
+    def check_project(self, context: Context) -> Iterable[Report]:
+        seen: set[int] = set()
+        for route in context.routes.routes:
+            if id(route.operation) in seen:
+                continue
+            seen.add(id(route.operation))
+            credentials = _credentials_allowed(route)
+            yield from self._declared(context, route, credentials)
+            yield from self._literals(route, credentials)
+
+    def _declared(self, context: Context, route: Route, credentials: bool) -> Iterator[Report]:
+        """Secrets in the response model, the return annotation or a returned ORM record."""
+        module, handler = route.module, route.handler
+        declared = "response_model" in route.operation.keywords
+        node = route.keyword("response_model") if declared else handler.returns
+        models = _models(context, module, node)
+        if not models and (not declared or _is_none(node)):
+            models = list(_returned_records(context, module, handler))
+        excluded = _dict_keys(route.keyword("response_model_exclude"))
+        for info in models:
+            found = _secret_field(context, info, credentials, excluded, 0)
+            if found is not None:
+                where = f"`{route.method} {route.path}` (`{handler.name}`)"
+                yield Report(
+                    module,
+                    route.operation.decorator,
+                    f"{where} returns `{info.name}`, which exposes `{found}`",
+                )
+                return
+
+    def _literals(self, route: Route, credentials: bool) -> Iterator[Report]:
+        """``return {"password": user.hashed_password}``, also inside a response class."""
+        for node in ast.walk(route.handler):
+            if not isinstance(node, ast.Return) or node.value is None:
+                continue
+            for item in ast.walk(node.value):
+                if not isinstance(item, ast.Dict):
+                    continue
+                for key, value in zip(item.keys, item.values, strict=True):
+                    if not (
+                        isinstance(key, ast.Constant)
+                        and isinstance(key.value, str)
+                        and isinstance(value, ast.Attribute)
+                    ):
+                        continue
+                    owner = set(words(ast.unparse(value.value)))
+                    if not _is_secret(key.value, credentials or not owner & ACCOUNTS):
+                        continue
+                    yield Report(
+                        route.module,
+                        key,
+                        f"`{route.method} {route.path}` (`{route.handler.name}`) returns "
+                        f"`{ast.unparse(value)}` as `{key.value}`",
+                    )
+
+
+def _credentials_allowed(route: Route) -> bool:
+    """Login, token and creation routes, and routes about the caller, may return credentials."""
+    names = set(words(route.path)) | set(words(route.handler.name))
+    return route.method == "POST" or bool(names & (AUTH_WORDS | SELF_WORDS))
+
+
+def _is_secret(name: str, credentials_allowed: bool) -> bool:
+    lower = name.lower()
+    return bool(ALWAYS.match(lower)) or (not credentials_allowed and bool(CREDENTIALS.match(lower)))
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _models(context: Context, module: Module, node: ast.expr | None) -> list[ClassInfo]:
+    """Pydantic or ORM classes a response annotation names, through containers and unions."""
+    if node is None:
+        return []
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return []
+    if isinstance(node, ast.BinOp):
+        return _models(context, module, node.left) + _models(context, module, node.right)
+    if isinstance(node, ast.Subscript):
+        inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        found = [info for item in inner for info in _models(context, module, item)]
+        return found or _models(context, module, node.value)
+    info = context.classes.get(context.project.resolve(module, node))
+    return [info] if info is not None else []
+
+
+def _secret_field(
+    context: Context, info: ClassInfo, credentials: bool, excluded: set[str], depth: int
+) -> str | None:
+    """The dotted name of the first secret field of a model, looking into nested models.
+
+    Credentials are reported on account models only: a webhook's or an OAuth client's secret
+    is shown to whoever manages it, a user's API key is not for other users to read.
+    """
+    credentials = credentials or not set(words(info.name)) & ACCOUNTS
+    for name, statement in info.fields.items():
+        if name in excluded or name in info.relationships or _hidden(info.module, statement):
+            continue
+        if _is_secret(name, credentials):
+            return name
+        annotation = statement.annotation if isinstance(statement, ast.AnnAssign) else None
+        if info.kind == "pydantic" and depth < 2:
+            for nested in _models(context, info.module, annotation):
+                if nested is not info:
+                    found = _secret_field(context, nested, credentials, set(), depth + 1)
+                    if found is not None:
+                        return f"{name}.{found}"
+    return None
+
+
+def _hidden(module: Module, statement: ast.stmt) -> bool:
+    """``SecretStr`` fields and ``Field(exclude=True)`` are not serialised in clear."""
+    if not isinstance(statement, ast.AnnAssign):
+        return False
+    if set(_names(statement.annotation)) & SECRET_TYPES:
+        return True
+    value = statement.value
+    return isinstance(value, ast.Call) and any(
+        k.arg == "exclude" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in value.keywords
+    )
+
+
+def _names(node: ast.expr) -> Iterator[str]:
+    """Names in an annotation, also inside quoted forward references."""
+    for item in ast.walk(node):
+        if isinstance(item, ast.Name):
+            yield item.id
+        elif isinstance(item, ast.Attribute):
+            yield item.attr
+        elif isinstance(item, ast.Constant) and isinstance(item.value, str):
+            yield item.value.rpartition(".")[2]
+
+
+def _returned_records(context: Context, module: Module, handler: Function) -> Iterator[ClassInfo]:
+    """ORM models of what a handler returns: typed parameters, loads bound to a name, queries."""
+    project = context.project
+    scope = project.scope(handler)
+    for node in ast.walk(handler):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        if isinstance(value, ast.Name):
+            typed = context.classes.get(scope.types.get(value.id))
+            if typed is not None and typed.kind == "orm":
+                yield typed
+                continue
+            value = _assigned(handler, value.id) or value
+        model = _loaded_model(context, module, value)
+        if model is not None:
+            yield model
+
+
+def _loaded_model(context: Context, module: Module, node: ast.expr) -> ClassInfo | None:
+    """The ORM model of ``db.get(M, id)``, ``db.query(M)...first()``, ``select(M)`` chains."""
+    for item in ast.walk(node):
+        if not isinstance(item, ast.Call) or not item.args:
+            continue
+        func = item.func
+        short = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if short in {"get", "query", "select"}:
+            info = context.classes.get(context.project.resolve(module, item.args[0]))
+            if info is not None and info.kind == "orm":
+                return info
+    return None
+
+
+def _assigned(function: Function, name: str) -> ast.expr | None:
+    value: ast.expr | None = None
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            value = node.value
+    return value
+
+
+def _dict_keys(node: ast.expr | None) -> set[str]:
+    if isinstance(node, ast.Dict):
+        elements: list[ast.expr | None] = list(node.keys)
+    elif isinstance(node, ast.Set | ast.List | ast.Tuple):
+        elements = list(node.elts)
+    else:
+        return set()
+    return {e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)}
