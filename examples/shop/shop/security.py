@@ -38,7 +38,7 @@ def verify_password(password: str, stored: str) -> bool:
     scheme, _, rest = stored.partition("$")
     if scheme == "md5":
         # Accounts imported from the old PHP storefront still carry unsalted MD5 hashes.
-        candidate = hashlib.md5(password.encode()).hexdigest()  # defect: SEC016
+        candidate = hashlib.md5(password.encode()).hexdigest()  # defect: SEC016, SEC015
         return hmac.compare_digest(candidate, rest)
     if scheme != "scrypt":
         return False
