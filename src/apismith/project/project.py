@@ -131,10 +131,14 @@ class Project:
             return self.canonical(f"{base}.{node.attr}") if base is not None else None
         return None
 
-    def type_of(self, module: Module, node: ast.expr, scope: Scope | None = None) -> str | None:
+    def type_of(
+        self, module: Module, node: ast.expr, scope: Scope | None = None, depth: int = 0
+    ) -> str | None:
         """Qualified name of the class of an expression's value, when it can be told."""
+        if depth > 12:
+            return None
         if isinstance(node, ast.Await):
-            return self.type_of(module, node.value, scope)
+            return self.type_of(module, node.value, scope, depth + 1)
         if isinstance(node, ast.Call):
             return self.call_result_type(module, node, scope)
         if isinstance(node, ast.Name):
@@ -143,7 +147,7 @@ class Project:
             if node.id in module.imports:
                 found = self.lookup(self.canonical(module.imports[node.id]))
                 if found is not None and not isinstance(found[1], ast.ClassDef | Function):
-                    return self.type_of(found[0], found[1])  # type: ignore[arg-type]
+                    return self.type_of(found[0], found[1], None, depth + 1)  # type: ignore[arg-type]
                 return None
             value = module.bindings.get(node.id)
             if isinstance(value, ast.Call):

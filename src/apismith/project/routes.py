@@ -310,10 +310,22 @@ class RouteModel:
             return None
         owner, function = factory
         for statement in ast.walk(function):
-            if isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name):
+            if not isinstance(statement, ast.Return):
+                continue
+            if isinstance(statement.value, ast.Name):
                 found = self.containers.get(self._local_name(owner, function, statement.value.id))
                 if found is not None:
                     return found
+            elif isinstance(statement.value, ast.Call):
+                # ``return FastAPI(...)``: the factory's result is an app of its own.
+                kind = self._container_class(owner, statement.value)
+                if kind is not None:
+                    qualname = self._local_name(owner, function, "<return>")
+                    if qualname not in self.containers:
+                        self.containers[qualname] = Container(
+                            qualname, kind, owner, statement.value
+                        )
+                    return self.containers[qualname]
         return None
 
     # -- operations ----------------------------------------------------------------------------
@@ -556,7 +568,9 @@ class RouteModel:
         )
         dependency.path_reads |= _path_param_reads(function)
 
-    def _is_scheme_class(self, module: Module, node: ast.ClassDef) -> bool:
+    def _is_scheme_class(self, module: Module, node: ast.ClassDef, depth: int = 0) -> bool:
+        if depth > 20:
+            return False
         for base in node.bases:
             name = self.project.resolve(module, base) or ""
             if name in SECURITY_SCHEMES:
@@ -566,7 +580,7 @@ class RouteModel:
                 found is not None
                 and isinstance(found[1], ast.ClassDef)
                 and found[1] is not node
-                and self._is_scheme_class(found[0], found[1])
+                and self._is_scheme_class(found[0], found[1], depth + 1)
             ):
                 return True
         return False
