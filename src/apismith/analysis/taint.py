@@ -2,8 +2,11 @@
 
 Each function is analysed once into a :class:`Summary`: which of its parameters reach its return
 value, and which reach a sink. Values a client controls (a path operation's or dependency's
-request parameters, ``request.json()`` and friends) carry ``source:`` labels; a helper's
-parameters carry ``param:`` labels, so a call site can map them to the caller's own values.
+request parameters, ``request.json()`` and friends, an upload's name and content) carry
+``source:`` labels; a helper's parameters carry ``param:`` labels, so a call site can map them to
+the caller's own values. Each label records the sink kinds it was made safe for: escaped, reduced
+to a file name, placed after a fixed URL host, or checked by a function that guards its paths or
+URLs.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ URL_CHECKER = re.compile(
     r"|(url|uri|host|domain|redirect|origin)\w*(valid|safe|allow|trust|check)",
     re.IGNORECASE,
 )
+# ``validate_params(redirect_uri)``: a check called on a value named like a URL.
+VALIDATOR = re.compile(r"_*(validate|verify|ensure|check|assert)", re.IGNORECASE)
+URL_NAME = re.compile(r"url|uri|redirect|next|target|link|host|callback|return_to", re.I)
 ALLOW_LIST = re.compile(r"allow|trust|whitelist|permit|valid|known|safe", re.IGNORECASE)
 WHOLE_PATH = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*):path}")
 INPUT_SOURCES = frozenset({"path", "query", "body", "header", "cookie", "form", "file"})
@@ -958,14 +964,22 @@ def _guards_urls(function: Function) -> bool:
     arguments = function.args
     params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
     for node in ast.walk(function):
-        if isinstance(node, ast.Call) and URL_CHECKER.search(_last_name(node.func)):
+        if isinstance(node, ast.Call) and (
+            URL_CHECKER.search(_last_name(node.func))
+            or (
+                VALIDATOR.match(_last_name(node.func))
+                and any(URL_NAME.search(_last_name(arg)) for arg in node.args)
+            )
+        ):
             return True
         if isinstance(node, ast.Compare) and _matches_known(node, params):
             return True
         if not isinstance(node, ast.If | ast.Assert | ast.While | ast.IfExp):
             continue
         for part in ast.walk(node.test):
-            if isinstance(part, ast.Attribute) and part.attr in URL_GUARDS | {"startswith"}:
+            if isinstance(part, ast.Attribute) and part.attr in URL_GUARDS:
+                return True
+            if isinstance(part, ast.Call) and _checks_url_prefix(part):
                 return True
             if isinstance(part, ast.Compare) and any(
                 isinstance(op, ast.In | ast.NotIn) and ALLOW_LIST.search(_last_name(side))
@@ -973,6 +987,17 @@ def _guards_urls(function: Function) -> bool:
             ):
                 return True
     return False
+
+
+def _checks_url_prefix(node: ast.Call) -> bool:
+    """``url.startswith(ALLOWED)`` or ``x.startswith("https://...")``, not a content-type test."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "startswith" and node.args):
+        return False
+    prefix = node.args[0]
+    if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
+        return prefix.value.startswith(("/", "http")) or "://" in prefix.value
+    return bool(URL_NAME.search(_last_name(func.value))) or not isinstance(prefix, ast.Constant)
 
 
 def _matches_known(node: ast.Compare, params: set[str]) -> bool:
