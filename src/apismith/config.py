@@ -83,7 +83,10 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
-    table = data.get("tool", {}).get("apismith", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    table = tool.get("apismith", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.apismith] must be a table")
     unknown = sorted(set(table) - KEYS)

@@ -1,9 +1,9 @@
 """Errors apismith raises at its boundaries.
 
-    ApismithError
-    ├── ConfigError      a [tool.apismith] table or CLI option is invalid
-    ├── UsageError       the user asked for something that cannot be done (missing path, unknown rule)
-    └── SourceError      one file cannot be read or parsed; the run goes on without it
+ApismithError
+├── ConfigError      a [tool.apismith] table or CLI option is invalid
+├── UsageError       a request that cannot be carried out (missing path, unknown rule)
+└── SourceError      one file cannot be read or parsed; the run goes on without it
 """
 
 from __future__ import annotations

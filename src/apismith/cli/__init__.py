@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -44,11 +43,7 @@ app.command("rule")(rules.rule_command)
 
 def main() -> None:
     """Console-script entry point."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(ExitCode.ERROR)
+    app()
 
 
 __all__ = ["ExitCode", "app", "main"]

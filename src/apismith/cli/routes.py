@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from apismith.cli.common import split_values, stdout, user_errors
@@ -74,7 +75,7 @@ def routes_command(
                 route.path,
                 f"{route.module.relpath}:{route.line}",
                 f"yes ({route.auth_via})" if route.auth else "[red]no[/red]",
-                response_model(route) or "-",
+                escape(response_model(route) or "-"),
                 "yes" if id(route) in tested else "[yellow]no[/yellow]",
             )
         stdout().print(table)

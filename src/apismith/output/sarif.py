@@ -11,7 +11,9 @@ from apismith.review.engine import ReviewResult
 from apismith.rules import all_rules
 from apismith.rules.base import Rule
 
-SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 LEVELS = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",

@@ -32,7 +32,7 @@ def module_names(root: Path, path: Path) -> list[str]:
     """
     parts = [path.stem] if path.name != "__init__.py" else []
     directory = path.parent
-    while (directory / "__init__.py").is_file() and directory != directory.parent:
+    while _is_file(directory / "__init__.py") and directory != directory.parent:
         parts.insert(0, directory.name)
         directory = directory.parent
     try:
@@ -52,6 +52,13 @@ def module_names(root: Path, path: Path) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, say
+        return False
 
 
 @dataclass(slots=True)

@@ -269,7 +269,7 @@ class RouteModel:
         found = self.project.lookup(self.project.resolve(module, call.func) or "")
         if found is None or not isinstance(found[1], ast.ClassDef):
             return []
-        owner, node = found
+        owner, node = found[0], found[1]
         for statement in node.body:
             if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
                 for inner in ast.walk(statement):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import re
 import time
@@ -227,8 +226,3 @@ def _suppressed(line: str, rule: str) -> bool:
     if match is None:
         return False
     return any(rule == item.strip().upper() for item in match.group(1).split(","))
-
-
-def node_line(node: ast.AST) -> int:
-    """The 1-based line of a node (1 when it has none)."""
-    return getattr(node, "lineno", 1)

@@ -65,7 +65,10 @@ class SqlInjection(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
     cwe = 89
-    fix_title = "Use bound parameters (`text('... :name')` with a dict, or the ORM) instead of building SQL from input."
+    fix_title = (
+        "Use bound parameters (`text('... :name')` with a dict, or the ORM) "
+        "instead of building SQL from input."
+    )
 
     def check_project(self, context: Context) -> Iterable[Report]:
         return taint_reports(context, SQL, "SQL statement built from {sources}")
