@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from apismith.analysis import sinks as S
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
-from apismith.project.project import BUILTINS, Project, Scope
+from apismith.project.project import BUILTINS, Project
 from apismith.project.routes import Param, RouteModel
 
 EMPTY: frozenset[str] = frozenset()
@@ -212,12 +212,18 @@ class TaintEngine:
         )
 
     def run(self) -> list[Hit]:
-        """Analyse every function of the project (non-test code) and return all hits."""
+        """Analyse every entry point and return all hits.
+
+        Entry points are path operations, their dependencies and functions that take the
+        request (middleware, exception handlers); the functions they call are summarised on
+        demand, so code no request reaches costs nothing.
+        """
         for module in self.project.modules:
             if module.is_test:
                 continue
             for function in module.index.functions:
-                self.summary(module, function)
+                if id(function) in self.inputs or _takes_request(function):
+                    self.summary(module, function)
         return sorted(self.hits, key=lambda h: (h.module.relpath, h.node.lineno, h.kind))
 
     def summary(self, module: Module, function: Function) -> Summary:
@@ -261,7 +267,6 @@ class _FunctionFlow:
         self.summary.guarded_urls = _guards_urls(function)
         self.request_names: set[str] = set()
         self.upload_names: set[str] = set()
-        self.local_imports = _local_imports(function)
         self._recorded: set[tuple[str, str, int, tuple[str, ...]]] = set()
         inputs = engine.inputs.get(id(function))
         arguments = function.args
@@ -295,7 +300,7 @@ class _FunctionFlow:
                 self.env[argument.arg] = Taint.of(f"param:{argument.arg}", sanitized)
 
     def _resolve(self, node: ast.expr) -> str | None:
-        return resolve_local(self.project, self.module, node, self.scope, self.local_imports)
+        return self.project.resolve(self.module, node, self.scope)
 
     def _dependency_taint(self, param: Param) -> Taint | None:
         dependency = param.dependency
@@ -609,7 +614,7 @@ class _FunctionFlow:
             inner = _join(*(self.expr(a) for a in arguments))
             return inner.made_safe(frozenset({S.SQL})) if inner else None
         if isinstance(func, ast.Attribute) and not (
-            _names_module(self.project, self.module, func) or _root_name(func) in self.local_imports
+            _names_module(self.project, self.module, func)
         ):
             return None
         return _join(*(self.expr(a) for a in arguments))
@@ -1024,47 +1029,9 @@ def _last_name(node: ast.expr) -> str:
 def resolve_in(
     project: Project, module: Module, function: Function | None, node: ast.expr
 ) -> str | None:
-    """Qualified name of an expression inside ``function`` (or at module level), also through
-    imports made inside the function (``import pickle`` in a helper)."""
-    if function is None:
-        return project.resolve(module, node)
-    return resolve_local(project, module, node, project.scope(function), _local_imports(function))
-
-
-def resolve_local(
-    project: Project, module: Module, node: ast.expr, scope: Scope, imports: dict[str, str]
-) -> str | None:
-    """``project.resolve`` falling back on a function's own ``imports``."""
-    found = project.resolve(module, node, scope)
-    if found is not None or not imports:
-        return found
-    attributes: list[str] = []
-    while isinstance(node, ast.Attribute):
-        attributes.insert(0, node.attr)
-        node = node.value
-    if isinstance(node, ast.Name) and node.id in imports:
-        return project.canonical(".".join([imports[node.id], *attributes]))
-    return None
-
-
-def _local_imports(function: Function) -> dict[str, str]:
-    """Names bound by ``import`` statements inside a function, to what they import."""
-    found: dict[str, str] = {}
-    for node in ast.walk(function):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                head = alias.name.partition(".")[0]
-                found[alias.asname or head] = alias.name if alias.asname else head
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return found
-
-
-def _root_name(node: ast.expr) -> str:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else ""
+    """Qualified name of an expression inside ``function`` (or at module level)."""
+    scope = project.scope(function) if function is not None else None
+    return project.resolve(module, node, scope)
 
 
 def _names_module(project: Project, module: Module, func: ast.Attribute) -> bool:
@@ -1079,3 +1046,19 @@ def _names_module(project: Project, module: Module, func: ast.Attribute) -> bool
         return project.resolve(module, root) in BUILTINS
     found = project.lookup(module.imports[root.id])
     return found is None or isinstance(found[1], ast.ClassDef)
+
+
+def _takes_request(function: Function) -> bool:
+    """Whether a parameter is annotated as a request, websocket or connection."""
+    for argument in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs):
+        annotation = argument.annotation
+        name = ""
+        if isinstance(annotation, ast.Name):
+            name = annotation.id
+        elif isinstance(annotation, ast.Attribute):
+            name = annotation.attr
+        elif isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            name = annotation.value.rpartition(".")[2]
+        if name in {"Request", "WebSocket", "HTTPConnection"}:
+            return True
+    return False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import os
+import pickle
 import re
 import time
 import traceback
@@ -21,6 +23,7 @@ from apismith.rules.context import Context
 
 SUPPRESSION = re.compile(r"#\s*apismith:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")
 Progress = Callable[[str], None]
+PARALLEL_FROM = 150  # modules; below this a second process costs more than it saves
 
 
 @dataclass(slots=True)
@@ -69,7 +72,9 @@ def review(
             f"parsed {len(loaded.project.modules)} modules, {len(loaded.routes.routes)} routes"
         )
     errors = [*read_problems, *loaded.problems]
-    findings = [*_syntax_findings(loaded), *run_rules(loaded, config, rules, progress, verbose)]
+    workers = default_workers(len(loaded.project.modules))
+    ran = run_rules(loaded, config, rules, progress, verbose, workers=workers)
+    findings = [*_syntax_findings(loaded), *ran]
     findings, suppressed = _filter(loaded, config, findings)
     findings.sort(key=lambda f: f.sort_key)
     errors.sort(key=lambda e: e.path)
@@ -79,14 +84,72 @@ def review(
     return ReviewResult(root, findings, errors, len(sources), rules, False, seconds, suppressed)
 
 
+def default_workers(modules: int) -> int:
+    """Processes to run rules in: ``$APISMITH_WORKERS``, else two cores for large projects."""
+    chosen = os.environ.get("APISMITH_WORKERS", "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    return min(os.cpu_count() or 1, 2) if modules >= PARALLEL_FROM else 1
+
+
 def run_rules(
     loaded: LoadedProject,
     config: Config,
     rules: Iterable[Rule],
     progress: Progress | None = None,
     verbose: bool = False,
+    workers: int = 1,
 ) -> list[Finding]:
-    """Run rules; a rule that raises becomes an ``E900`` finding and the run goes on."""
+    """Run rules; a rule that raises becomes an ``E900`` finding and the run goes on.
+
+    With ``workers`` > 1 the security rules run in a forked copy of this process (the project
+    model is shared copy-on-write, nothing is parsed twice) while the others run here.
+    """
+    selected = list(rules)
+    if workers > 1 and hasattr(os, "fork"):
+        security = [rule for rule in selected if rule.family == "security"]
+        others = [rule for rule in selected if rule.family != "security"]
+        if security and others:
+            return _dedupe(_forked(loaded, config, security, others, verbose))
+    return _dedupe(_serial(loaded, config, selected, progress, verbose))
+
+
+def _forked(
+    loaded: LoadedProject,
+    config: Config,
+    theirs: list[Rule],
+    ours: list[Rule],
+    verbose: bool,
+) -> list[Finding]:
+    """Run ``theirs`` in a child process and ``ours`` here; fall back to serial on failure."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which coverage does not follow
+        os.close(reader)
+        with os.fdopen(writer, "wb") as stream:
+            pickle.dump(_serial(loaded, config, theirs, None, verbose), stream)
+        os._exit(0)
+    os.close(writer)
+    found = _serial(loaded, config, ours, None, verbose)
+    with os.fdopen(reader, "rb") as stream:
+        data = stream.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        child: list[Finding] = pickle.loads(data) if status == 0 else []
+    except (pickle.UnpicklingError, EOFError):
+        child = []
+    if status != 0 or not isinstance(child, list):
+        child = _serial(loaded, config, theirs, None, verbose)
+    return [*child, *found]
+
+
+def _serial(
+    loaded: LoadedProject,
+    config: Config,
+    rules: list[Rule],
+    progress: Progress | None,
+    verbose: bool,
+) -> list[Finding]:
     context = Context(loaded, config)
     modules = [m for m in loaded.project.modules if not m.is_test]
     findings: list[Finding] = []
@@ -106,7 +169,7 @@ def run_rules(
                 findings.append(_crash(rule, module.relpath, error, verbose))
         if progress is not None:
             progress(f"ran {rule.id}")
-    return _dedupe(findings)
+    return findings
 
 
 def to_finding(rule: Rule, report: Report) -> Finding:
