@@ -613,9 +613,7 @@ class _FunctionFlow:
         if sink is not None and sink.kind == S.SQL:
             inner = _join(*(self.expr(a) for a in arguments))
             return inner.made_safe(frozenset({S.SQL})) if inner else None
-        if isinstance(func, ast.Attribute) and not (
-            _names_module(self.project, self.module, func)
-        ):
+        if isinstance(func, ast.Attribute) and not _names_module(self.project, self.module, func):
             return None
         return _join(*(self.expr(a) for a in arguments))
 

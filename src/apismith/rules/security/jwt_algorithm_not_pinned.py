@@ -66,6 +66,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
+from apismith.project.values import last_assignment
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -175,7 +176,7 @@ def _from_header(
         ):
             base = inner.func.value
         if isinstance(base, ast.Name):
-            base = _local_value(function, base)
+            base = last_assignment(function, base)
         if isinstance(base, ast.Call):
             callee = project.resolve(module, base.func) or ""
             if callee.endswith(HEADER_READERS):
@@ -212,24 +213,8 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 def _named_value(module: Module, function: Function | None, name: ast.Name) -> ast.expr | None:
     """What a name holds: its last local assignment, else its module-level value."""
-    local = _local_value(function, name)
+    local = last_assignment(function, name)
     if local is not None:
         return local
     value = module.bindings.get(name.id)
     return value if isinstance(value, ast.expr) else None
-
-
-def _local_value(function: Function | None, name: ast.Name) -> ast.expr | None:
-    """The value last assigned to a local name before ``name`` reads it."""
-    if function is None:
-        return None
-    found: ast.Assign | None = None
-    for node in ast.walk(function):
-        if (
-            isinstance(node, ast.Assign)
-            and (node.lineno, node.col_offset) < (name.lineno, name.col_offset)
-            and any(isinstance(t, ast.Name) and t.id == name.id for t in node.targets)
-            and (found is None or node.lineno > found.lineno)
-        ):
-            found = node
-    return found.value if found is not None else None

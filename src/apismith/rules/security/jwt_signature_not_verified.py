@@ -75,6 +75,7 @@ from collections.abc import Iterable
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
+from apismith.project.values import last_assignment
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -184,7 +185,7 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
 def _is_false(module: Module, node: ast.expr | None, function: Function | None) -> bool:
     """``False``, or a local or module-level name set to ``False``."""
     if isinstance(node, ast.Name):
-        node = _local_value(function, node) or _binding(module, node.id)
+        node = last_assignment(function, node) or _binding(module, node.id)
     return isinstance(node, ast.Constant) and node.value is False
 
 
@@ -193,7 +194,7 @@ def _options(
 ) -> dict[str, ast.expr]:
     """The constant keys of an ``options`` dict, written in the call or held by a name."""
     if isinstance(node, ast.Name):
-        node = _local_value(function, node) or _binding(module, node.id)
+        node = last_assignment(function, node) or _binding(module, node.id)
     if isinstance(node, ast.Dict):
         return {
             key.value: value
@@ -203,22 +204,6 @@ def _options(
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
         return {k.arg: k.value for k in node.keywords if k.arg}
     return {}
-
-
-def _local_value(function: Function | None, name: ast.Name) -> ast.expr | None:
-    """The value last assigned to a local name before ``name`` reads it."""
-    if function is None:
-        return None
-    found: ast.Assign | None = None
-    for node in ast.walk(function):
-        if (
-            isinstance(node, ast.Assign)
-            and (node.lineno, node.col_offset) < (name.lineno, name.col_offset)
-            and any(isinstance(t, ast.Name) and t.id == name.id for t in node.targets)
-            and (found is None or node.lineno > found.lineno)
-        ):
-            found = node
-    return found.value if found is not None else None
 
 
 def _binding(module: Module, name: str) -> ast.expr | None:

@@ -67,6 +67,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
+from apismith.project.values import last_assignment
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -149,7 +150,7 @@ def _strings(
     project: Project, module: Module, node: ast.expr, function: Function | None
 ) -> list[str]:
     if isinstance(node, ast.Name):
-        value = _local_value(function, node)
+        value = last_assignment(function, node)
         if value is None:
             qualname = project.resolve(module, node)
             found = project.lookup(qualname) if qualname is not None else None
@@ -162,22 +163,6 @@ def _strings(
         return [string for string in strings if string is not None]
     single = constant_str(project, module, node)
     return [single] if single is not None else []
-
-
-def _local_value(function: Function | None, name: ast.Name) -> ast.expr | None:
-    """The value last assigned to a local name before ``name`` reads it."""
-    if function is None:
-        return None
-    found: ast.Assign | None = None
-    for node in ast.walk(function):
-        if (
-            isinstance(node, ast.Assign)
-            and (node.lineno, node.col_offset) < (name.lineno, name.col_offset)
-            and any(isinstance(t, ast.Name) and t.id == name.id for t in node.targets)
-            and (found is None or node.lineno > found.lineno)
-        ):
-            found = node
-    return found.value if found is not None else None
 
 
 def _matches_any_site(pattern: str) -> bool:

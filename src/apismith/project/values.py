@@ -1,0 +1,23 @@
+"""What a local name holds at a point of a function, as far as straight-line code tells."""
+
+from __future__ import annotations
+
+import ast
+
+from apismith.project.module import Function
+
+
+def last_assignment(function: Function | None, name: ast.Name) -> ast.expr | None:
+    """The value last assigned to a local name before ``name`` reads it."""
+    if function is None:
+        return None
+    found: ast.Assign | None = None
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and (node.lineno, node.col_offset) < (name.lineno, name.col_offset)
+            and any(isinstance(t, ast.Name) and t.id == name.id for t in node.targets)
+            and (found is None or node.lineno > found.lineno)
+        ):
+            found = node
+    return found.value if found is not None else None
