@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +14,7 @@ from apismith.config import Config
 from apismith.findings import Severity
 from apismith.project.loader import build_project, load_project
 from apismith.project.module import Module
-from apismith.review.engine import review, run_rules
+from apismith.review.engine import default_workers, review, run_rules
 from apismith.rules import all_rules
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -157,3 +159,21 @@ def test_unreadable_directory_is_reported(tmp_path: Path) -> None:
     finally:
         locked.chmod(0o755)
     assert result.files >= 1
+
+
+def test_two_processes_find_what_one_finds(tree: Tree) -> None:
+    loaded = load_project(tree({"api.py": VULNERABLE, "other.py": "import hashlib\n"}))
+    serial = run_rules(loaded, Config(), all_rules())
+    forked = run_rules(loaded, Config(), all_rules(), workers=2)
+    assert sorted(f.sort_key for f in forked) == sorted(f.sort_key for f in serial)
+    assert any(f.family == "security" for f in forked)
+
+
+def test_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APISMITH_WORKERS", raising=False)
+    assert default_workers(10) == 1
+    assert default_workers(10_000) == min(os.cpu_count() or 1, 2)
+    monkeypatch.setenv("APISMITH_WORKERS", "3")
+    assert default_workers(10) == 3
+    monkeypatch.setenv("APISMITH_WORKERS", "many")
+    assert default_workers(10) == 1
