@@ -700,7 +700,10 @@ class _FunctionFlow:
                 return
         elif isinstance(node.func, ast.Attribute):
             if node.func.attr in S.SQL_METHODS:
-                kind, arguments = S.SQL, [_argument(node, 0, "statement")]
+                statement = _argument(node, 0, "statement")
+                if not _builds_text(statement):
+                    return  # a statement object (select(), CreateSchema()) quotes its own values
+                kind, arguments = S.SQL, [statement]
             elif node.func.attr in S.PATH_METHODS:
                 kind, arguments = S.PATH, [node.func.value]
             elif node.func.attr == "from_string" and _template_engine(callee):
@@ -1060,3 +1063,17 @@ def _takes_request(function: Function) -> bool:
         if name in {"Request", "WebSocket", "HTTPConnection"}:
             return True
     return False
+
+
+def _builds_text(node: ast.expr | None) -> bool:
+    """Whether an ``execute()`` argument is SQL text rather than a statement object.
+
+    A call counts as text only when it builds a string (``"...".format()``, ``str()``,
+    ``"".join()``); ``select(...)`` or ``CreateSchema(name)`` render their values themselves.
+    """
+    if not isinstance(node, ast.Call):
+        return node is not None
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in S.STRING_METHODS
+    return isinstance(func, ast.Name) and func.id == "str"
