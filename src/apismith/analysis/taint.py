@@ -21,6 +21,7 @@ from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import BUILTINS, Project
 from apismith.project.routes import Param, RouteModel
+from apismith.project.values import last_assignment
 
 EMPTY: frozenset[str] = frozenset()
 # A URL prefix that fixes the scheme and host: what follows cannot change where it points.
@@ -701,6 +702,11 @@ class _FunctionFlow:
         elif isinstance(node.func, ast.Attribute):
             if node.func.attr in S.SQL_METHODS:
                 statement = _argument(node, 0, "statement")
+                if isinstance(statement, ast.Name):
+                    # ``stmt = select(...).where(...)`` then ``execute(stmt)``
+                    assigned = last_assignment(self.function, statement)
+                    if isinstance(assigned, ast.Call) and not _builds_text(assigned):
+                        return
                 if not _builds_text(statement):
                     return  # a statement object (select(), CreateSchema()) quotes its own values
                 kind, arguments = S.SQL, [statement]

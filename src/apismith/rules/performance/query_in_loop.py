@@ -136,6 +136,7 @@ class _Finder:
                 _batches(loop.iter)
                 or _small_constant(module, self.queries.assigned(function), loop.iter)
                 or self._enumeration(module, loop.iter)
+                or _module_constant(module, function, loop.iter)
             ):
                 continue
             for part in loop.body:
@@ -145,9 +146,13 @@ class _Finder:
         if not innermost:
             return
         frame = self.analysis.frame(module, function)
+        reported: set[int] = set()
         for call, loop in sorted(innermost.values(), key=lambda item: item[0].lineno):
+            if id(loop) in reported:
+                continue  # one finding per loop: the first query names the problem
             direct = self._direct(frame, call)
             if (direct or self._reader(frame, call)) and not _batched(call):
+                reported.add(id(loop))
                 what = f"`{short(call.func)}`" + ("" if direct else " (which queries the database)")
                 yield Report(
                     module,
@@ -203,6 +208,27 @@ class _Finder:
                 break
         self._queries[key] = found
         return found
+
+
+def _module_constant(module: Module, function: Function, node: ast.expr) -> bool:
+    """A collection fixed at import time (a module-level list of models or names), not data."""
+    if not isinstance(node, ast.Name) or node.id not in module.bindings:
+        return False
+    arguments = function.args
+    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    assigned = any(
+        isinstance(target, ast.Name) and target.id == node.id
+        for child in ast.walk(function)
+        if isinstance(child, ast.Assign | ast.For | ast.AsyncFor | ast.With)
+        for target in (
+            child.targets
+            if isinstance(child, ast.Assign)
+            else [child.target]
+            if isinstance(child, ast.For | ast.AsyncFor)
+            else [item.optional_vars for item in child.items if item.optional_vars is not None]
+        )
+    )
+    return node.id not in names and not assigned
 
 
 def _small_constant(module: Module, local: dict[str, list[ast.expr]], node: ast.AST) -> bool:

@@ -22,8 +22,10 @@ environment-variable and header names (`"SECRET_KEY"`, `"X-API-Key"`), the name 
 file paths, `Enum` members, and example values in `json_schema_extra` / `examples`.
 Modules under `docs/`, `fixtures/` or `mocks/`, seed scripts and tests are not reviewed.
 Weak defaults such as `"changeme"` are reported: they work until someone overrides them.
-Defaults of pydantic-settings fields are reported with low confidence, since deployments
-usually override them.
+Defaults of pydantic-settings fields are reported (with low confidence) only for signing keys
+and the application's own admin credentials: a forgotten override of a database password
+fails to connect, a forgotten signing key lets anyone forge tokens. Placeholder values (`"dummy"`, `"fake"`,
+`"example"`, `"...-valid"`) are not reported.
 
 ## Example
 ```python
@@ -81,6 +83,10 @@ MENTIONS_SECRET = re.compile(
     r"secret|passw|passphrase|pwd|token|api_?key|private_?key|access_?key|auth_?key|signing|jwt",
     re.IGNORECASE,
 )
+# Settings whose default, left in production, lets anyone forge tokens or log in as an admin.
+SIGNING_KEY = re.compile(
+    r"secret_?key|^secret$|jwt|signing|session_secret|token_secret|admin|superuser|root", re.I
+)
 WORDY_NAMES = re.compile(r"(password|passwd|pwd|passphrase|token)$")
 PLACEHOLDER = re.compile(
     r"^<.*>$|\$\{.*\}|\{\{.*\}\}|\{[A-Za-z_][A-Za-z0-9_]*\}|^%\(.*\)s$|^\$[A-Za-z_]+$"
@@ -118,6 +124,9 @@ NOT_SECRETS = frozenset(
         "omitted",
         "filtered",
     }
+)
+PLACEHOLDER_WORDS = re.compile(
+    r"dummy|fake|example|sample|placeholder|(^|[^a-z])valid$|^xoxb-?valid"
 )
 SKIPPED_PATHS = re.compile(
     r"(^|/)(docs?|docs_src|documentation|seeds?|fixtures|factories|mocks?)/"
@@ -160,6 +169,7 @@ def secret_value(value: str, name: str) -> bool:
         or HEADER_NAME.match(text)
         or FILE.search(text)
         or normal in NOT_SECRETS
+        or PLACEHOLDER_WORDS.search(normal)
         or normal == re.sub(r"[-_ ]", "", name.lower())
         or secret_name(text)
     ):
@@ -269,6 +279,8 @@ def _assignment(
     for target in targets:
         name = _target_name(target)
         if name is not None and _literal_secret(value, name):
+            if setting and not SIGNING_KEY.search(name):
+                continue  # a dev default for a backing service fails closed when not overridden
             if setting:
                 yield Report(
                     module,
