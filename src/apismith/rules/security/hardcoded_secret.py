@@ -24,8 +24,8 @@ Modules under `docs/`, `fixtures/` or `mocks/`, seed scripts and tests are not r
 Weak defaults such as `"changeme"` are reported: they work until someone overrides them.
 Defaults of pydantic-settings fields are reported (with low confidence) only for signing keys
 and the application's own admin credentials: a forgotten override of a database password
-fails to connect, a forgotten signing key lets anyone forge tokens. Placeholder values (`"dummy"`, `"fake"`,
-`"example"`, `"...-valid"`) are not reported.
+fails to connect, a forgotten signing key lets anyone forge tokens. Placeholder values
+(`"dummy"`, `"fake"`, `"example"`, `"...-valid"`) are not reported.
 
 ## Example
 ```python
