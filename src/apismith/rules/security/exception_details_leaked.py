@@ -74,12 +74,14 @@ No automatic fix: a message for the client has to be written, and the details lo
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
+from apismith.project.routes import Route
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -107,6 +109,7 @@ APP_CLASSES = frozenset(
     {"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"}
 )
 GENERIC = frozenset({"Exception", "BaseException"})
+STAFF = re.compile(r"admin|superuser|staff|backoffice", re.IGNORECASE)
 SYSTEM_ERRORS = frozenset(
     {
         "OSError",
@@ -182,6 +185,9 @@ class ExceptionDetailsLeaked(Rule):
         reported: set[int] = set()
         for scope in _scopes(project, module, handlers):
             function = scope.function
+            routes = context.routes_of(function) if function is not None else []
+            if routes and all(_staff_only(route) for route in routes):
+                continue  # operators of an admin back office may see error details
             returns = function is not None and (
                 bool(context.routes_of(function)) or id(function) in handlers
             )
@@ -426,3 +432,12 @@ def _bind(
             continue
         if _leak(project, module, value, names, derived) is not None:
             derived.update(target.id for target in targets if isinstance(target, ast.Name))
+
+
+def _staff_only(route: Route) -> bool:
+    """Whether only administrators reach a route (an admin dependency in its closure)."""
+    return any(
+        STAFF.search(node.label) or STAFF.search(node.target or "")
+        for dependency in route.all_dependencies
+        for node in dependency.closure()
+    )
