@@ -21,8 +21,11 @@ class ExitCode(enum.IntEnum):
 
 
 def stdout() -> Console:
-    """Console for results."""
-    return Console(highlight=False, soft_wrap=True)
+    """Console for results; wide when piped, so tables are not cut to 80 columns."""
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 160
+    return console
 
 
 def stderr() -> Console:
