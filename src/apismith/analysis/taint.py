@@ -188,8 +188,11 @@ class TaintEngine:
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
         inputs = self.inputs.setdefault(id(function), {})
+        defaults = _defaults(function)
         for param in params:
             if param.source in INPUT_SOURCES and not self.safe_type(module, param.annotation):
+                if _pattern_checked(param.annotation, defaults.get(param.name)):
+                    continue  # FastAPI rejects values that do not match the declared pattern
                 inputs[param.name] = param
             elif param.source == "dependency" and param.dependency is not None:
                 inputs.setdefault(param.name, param)
@@ -1083,3 +1086,47 @@ def _builds_text(node: ast.expr | None) -> bool:
     if isinstance(func, ast.Attribute):
         return func.attr in S.STRING_METHODS
     return isinstance(func, ast.Name) and func.id == "str"
+
+
+PATTERN_KEYWORDS = frozenset({"pattern", "regex"})
+
+
+def _defaults(function: Function) -> dict[str, ast.expr]:
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    count = len(arguments.defaults)
+    named = [a.arg for a in positional[len(positional) - count :]]
+    found = dict(zip(named, arguments.defaults, strict=True))
+    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+        if default is not None:
+            found[argument.arg] = default
+    return found
+
+
+def _pattern_checked(annotation: ast.expr | None, default: ast.expr | None) -> bool:
+    """Whether a parameter is validated against a regular expression before the handler runs:
+    ``Query(pattern=...)``, ``Field(pattern=...)``, ``constr(pattern=...)``, annotated-types'
+    ``Predicate``."""
+    for root in (annotation, default):
+        if root is None:
+            continue
+        for node in ast.walk(root):
+            if isinstance(node, ast.Call) and (
+                any(k.arg in PATTERN_KEYWORDS for k in node.keywords)
+                or (
+                    isinstance(node.func, ast.Name | ast.Attribute) and _called(node) == "Predicate"
+                )
+            ):
+                return True
+    return False
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )

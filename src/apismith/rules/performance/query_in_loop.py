@@ -11,8 +11,11 @@ endpoint's latency grows with the size of the input and the database spends its 
 connection overhead. A client who sends a long list can make one request very expensive.
 
 ## Known problems
-Loops over literal tuples and `range()` of constants, `session.add` (batched at flush), and
-queries that already take a batch (`.in_(chunk)`) are not reported. `while` loops, which
+Loops over literal tuples, `range()` of constants and module-level or imported constants,
+queries that do not depend on the loop variable, `session.add` (batched at flush), and
+queries that already take a batch (`.in_(chunk)`) are not reported. Loops over
+collections that are small by construction (the few disputes of one charge) are still
+reported. `while` loops, which
 usually page through results, are not checked.
 
 ## Example
@@ -139,9 +142,16 @@ class _Finder:
                 or _module_constant(module, function, loop.iter)
             ):
                 continue
+            varying = _varying_names(loop)
             for part in loop.body:
+                dependent = {
+                    id(inner)
+                    for outer in ast.walk(part)
+                    if isinstance(outer, ast.Call) and _uses(outer, varying)
+                    for inner in ast.walk(outer)
+                }
                 for node in ast.walk(part):
-                    if isinstance(node, ast.Call) and _candidate(node):
+                    if isinstance(node, ast.Call) and _candidate(node) and id(node) in dependent:
                         innermost[id(node)] = (node, loop)
         if not innermost:
             return
@@ -210,8 +220,29 @@ class _Finder:
         return found
 
 
+def _varying_names(loop: Loop) -> set[str]:
+    """Names that change from one iteration to the next: the target and what is derived
+    from it in the loop body."""
+    names = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for part in loop.body:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.NamedExpr):
+                value = node.value
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if value is not None and _uses(value, names):
+                    names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def _uses(node: ast.AST, names: set[str]) -> bool:
+    """Whether ``node`` reads one of ``names`` (a query that does not is loop-invariant)."""
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
 def _module_constant(module: Module, function: Function, node: ast.expr) -> bool:
     """A collection fixed at import time (a module-level list of models or names), not data."""
+    if isinstance(node, ast.Name) and node.id in module.imports:
+        return True  # an imported name: a constant of another module, never request data
     if not isinstance(node, ast.Name) or node.id not in module.bindings:
         return False
     arguments = function.args

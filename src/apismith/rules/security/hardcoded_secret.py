@@ -84,9 +84,7 @@ MENTIONS_SECRET = re.compile(
     re.IGNORECASE,
 )
 # Settings whose default, left in production, lets anyone forge tokens or log in as an admin.
-SIGNING_KEY = re.compile(
-    r"secret_?key|^secret$|jwt|signing|session_secret|token_secret|admin|superuser|root", re.I
-)
+SIGNING_KEY = re.compile(r"secret_?key|secret$|jwt|signing|admin|superuser|root", re.I)
 WORDY_NAMES = re.compile(r"(password|passwd|pwd|passphrase|token)$")
 PLACEHOLDER = re.compile(
     r"^<.*>$|\$\{.*\}|\{\{.*\}\}|\{[A-Za-z_][A-Za-z0-9_]*\}|^%\(.*\)s$|^\$[A-Za-z_]+$"
