@@ -191,11 +191,25 @@ class TaintEngine:
         defaults = _defaults(function)
         for param in params:
             if param.source in INPUT_SOURCES and not self.safe_type(module, param.annotation):
-                if _pattern_checked(param.annotation, defaults.get(param.name)):
+                if _pattern_checked(
+                    self._aliased(module, param.annotation), defaults.get(param.name)
+                ):
                     continue  # FastAPI rejects values that do not match the declared pattern
                 inputs[param.name] = param
             elif param.source == "dependency" and param.dependency is not None:
                 inputs.setdefault(param.name, param)
+
+    def _aliased(self, module: Module, annotation: ast.expr | None) -> ast.expr | None:
+        """An annotation with the type aliases it names spelled out (one level), as a tuple."""
+        if annotation is None:
+            return None
+        parts: list[ast.expr] = [annotation]
+        for node in ast.walk(annotation):
+            if isinstance(node, ast.Name | ast.Attribute):
+                found = self.project.lookup(self.project.resolve(module, node) or "")
+                if found is not None and isinstance(found[1], ast.Subscript):
+                    parts.append(found[1])
+        return ast.Tuple(elts=parts, ctx=ast.Load())
 
     def safe_type(self, module: Module, annotation: ast.expr | None) -> bool:
         """Whether values of an annotation carry no text the client chooses: numbers, dates,
