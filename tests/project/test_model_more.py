@@ -1204,8 +1204,8 @@ def test_annotation_types(tree: Tree) -> None:
     db = module(loaded, "res.core.db")
     returns = {
         name: project.annotation_type(db, node.returns)
-        for name, node in db.functions_named()
-        if name.startswith("get_")
+        for name, node in db.bindings.items()
+        if name.startswith("get_") and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
     assert returns == {
         "get_db": "sqlalchemy.orm.Session",
@@ -1350,7 +1350,12 @@ def test_module_bindings_imports_and_index(tree: Tree) -> None:
     }
     assert helpers.star_imports == ["typing", "project.mod.pkg"]
     assert set(helpers.bindings) == {"fast", "Y", "count", "f", "g", "K"}
-    assert [name for name, _ in helpers.functions_named()] == ["f", "g"]
+    functions = [
+        name
+        for name, node in helpers.bindings.items()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    assert functions == ["f", "g"]
     assert helpers.imports_any("json")
     assert helpers.imports_any("collections")
     assert not helpers.imports_any("js")

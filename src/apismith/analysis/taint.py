@@ -72,11 +72,6 @@ class Taint:
         return Taint({label: sanitized})
 
     @property
-    def labels(self) -> frozenset[str]:
-        """Every origin."""
-        return frozenset(self.safe)
-
-    @property
     def sanitized(self) -> frozenset[str]:
         """Kinds for which every origin is safe."""
         return frozenset.intersection(*self.safe.values()) if self.safe else EMPTY

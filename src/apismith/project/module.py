@@ -163,12 +163,6 @@ class Module:
             for prefix in prefixes
         )
 
-    def functions_named(self) -> Iterator[tuple[str, Function]]:
-        """Top-level functions with their names."""
-        for name, node in self.bindings.items():
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield name, node
-
 
 def collect_bindings(module: Module) -> None:
     """Fill ``module.imports`` and ``module.bindings`` from its top-level statements.

@@ -195,7 +195,6 @@ class RouteModel:
         self.project = project
         self.classes = classes
         self.containers: dict[str, Container] = {}
-        self._dependency_cache: dict[int, tuple[bool, set[str]]] = {}
         self._in_progress: set[int] = set()
         self._modules = [m for m in project.modules if not m.is_test]
         self._callers: dict[str, list[tuple[Module, ast.Call, Function | None]]] | None = None

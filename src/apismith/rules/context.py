@@ -8,7 +8,7 @@ from apismith.analysis.taint import Hit, TaintEngine
 from apismith.config import Config
 from apismith.project.classes import ClassCatalog
 from apismith.project.loader import LoadedProject
-from apismith.project.module import Function, Module
+from apismith.project.module import Function
 from apismith.project.project import Project
 from apismith.project.routes import Route, RouteModel
 
@@ -66,7 +66,3 @@ class Context:
                     if node.function is not None:
                         found.add(id(node.function[1]))
         return found
-
-    def module_routes(self, module: Module) -> list[Route]:
-        """Routes whose handler is defined in ``module``."""
-        return [route for route in self.routes.routes if route.module is module]
