@@ -1,12 +1,14 @@
 """Results cached by content: unchanged files, config and apismith version give the same answer.
 
 The key hashes every file's path and content together with the configuration, the selected
-rules and the apismith version, so an edit to any file, a setting or an upgrade invalidates it.
+rules, the apismith version and apismith's own code, so an edit to any file, a setting, an
+upgrade or a change to a rule invalidates it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -29,10 +31,22 @@ def default_dir(root: Path) -> Path:
     return home / hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of apismith's own code, so that any change to a rule invalidates the cache
+    (the version alone does not change between development builds)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def key(root: Path, sources: list[tuple[Path, str]], config: Config, rules: list[Rule]) -> str:
     """A digest of everything a review's result depends on."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{config.fingerprint()}\0".encode())
+    digest.update(f"{__version__}\0{code_digest()}\0{config.fingerprint()}\0".encode())
     digest.update(",".join(rule.id for rule in rules).encode())
     for path, source in sources:
         digest.update(b"\0" + str(path.relative_to(root) if path != root else path.name).encode())
