@@ -102,6 +102,7 @@ from dataclasses import dataclass
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.values import last_assigned_anywhere, literal_keys
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, words
@@ -228,7 +229,7 @@ class MassAssignment(Rule):
         if func.attr in VALIDATORS:
             model = _orm_class(context, module, func.value)
             update = next((k.value for k in call.keywords if k.arg == "update"), None)
-            explicit = _dict_keys(update)
+            explicit = literal_keys(update)
             source = _source(context, module, function, call.args[0], scope.types)
             if model is not None:
                 what = f"`{_short(model)}.{func.attr}` in `{function.name}`"
@@ -353,7 +354,7 @@ def _source(
     if isinstance(node, ast.Call):
         return _dump_source(context, module, function, node, types)
     if isinstance(node, ast.Name):
-        value = _assigned(function, node.id)
+        value = last_assigned_anywhere(function, node.id)
         if value is not None:
             return _source(context, module, function, value, types)
         return _parameter_source(context, module, function, node.id, types)
@@ -393,7 +394,7 @@ def _dump_source(
         return base
     fields = set(base.fields)
     for keyword in call.keywords:
-        listed = _dict_keys(keyword.value)
+        listed = literal_keys(keyword.value)
         if keyword.arg == "include":
             if not isinstance(keyword.value, ast.Set | ast.Dict | ast.List | ast.Tuple):
                 return None
@@ -475,28 +476,6 @@ def _is_request(node: ast.expr, types: dict[str, str]) -> bool:
 
 def _name(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
-
-
-def _assigned(function: Function, name: str) -> ast.expr | None:
-    """The value of the last plain assignment to ``name`` in ``function``."""
-    value: ast.expr | None = None
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            value = node.value
-    return value
-
-
-def _dict_keys(node: ast.expr | None) -> set[str]:
-    """String keys or elements of a literal set, dict, list or tuple."""
-    if isinstance(node, ast.Dict):
-        elements: list[ast.expr | None] = list(node.keys)
-    elif isinstance(node, ast.Set | ast.List | ast.Tuple):
-        elements = list(node.elts)
-    else:
-        return set()
-    return {e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)}
 
 
 def _setattr_loop(

@@ -76,6 +76,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.classes import ClassInfo
 from apismith.project.module import Function, Module
 from apismith.project.routes import Route
+from apismith.project.values import last_assigned_anywhere, literal_keys
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
@@ -125,7 +126,7 @@ class SensitiveDataInResponse(Rule):
         models = _models(context, module, node)
         if not models and (not declared or _is_none(node)):
             models = list(_returned_records(context, module, handler))
-        excluded = _dict_keys(route.keyword("response_model_exclude"))
+        excluded = literal_keys(route.keyword("response_model_exclude"))
         for info in models:
             found = _secret_field(context, info, credentials, excluded, 0)
             if found is not None:
@@ -258,7 +259,7 @@ def _returned_records(context: Context, module: Module, handler: Function) -> It
             if typed is not None and typed.kind == "orm":
                 yield typed
                 continue
-            value = _assigned(handler, value.id) or value
+            value = last_assigned_anywhere(handler, value.id) or value
         model = _loaded_model(context, module, value)
         if model is not None:
             yield model
@@ -276,23 +277,3 @@ def _loaded_model(context: Context, module: Module, node: ast.expr) -> ClassInfo
             if info is not None and info.kind == "orm":
                 return info
     return None
-
-
-def _assigned(function: Function, name: str) -> ast.expr | None:
-    value: ast.expr | None = None
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            value = node.value
-    return value
-
-
-def _dict_keys(node: ast.expr | None) -> set[str]:
-    if isinstance(node, ast.Dict):
-        elements: list[ast.expr | None] = list(node.keys)
-    elif isinstance(node, ast.Set | ast.List | ast.Tuple):
-        elements = list(node.elts)
-    else:
-        return set()
-    return {e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)}
