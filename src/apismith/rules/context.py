@@ -66,3 +66,13 @@ class Context:
                     if node.function is not None:
                         found.add(id(node.function[1]))
         return found
+
+    def declared_routes(self) -> list[Route]:
+        """One route per declaration: a router included twice is still one piece of code."""
+        seen: set[int] = set()
+        found: list[Route] = []
+        for route in self.routes.routes:
+            if id(route.operation.decorator) not in seen:
+                seen.add(id(route.operation.decorator))
+                found.append(route)
+        return found

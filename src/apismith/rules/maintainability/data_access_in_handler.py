@@ -102,12 +102,7 @@ class DataAccessInHandler(Rule):
     fix_title = "Move the queries into a service or repository function the handler calls."
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        seen: set[int] = set()
-        for route in context.routes.routes:
-            decorator = route.operation.decorator
-            if id(decorator) in seen:
-                continue
-            seen.add(id(decorator))
+        for route in context.declared_routes():
             calls, statements = _measure(context, route)
             if calls >= MANY_CALLS or (calls and statements > MANY_STATEMENTS):
                 size = f"{calls} database calls" + (
@@ -115,7 +110,7 @@ class DataAccessInHandler(Rule):
                 )
                 yield Report(
                     route.module,
-                    decorator,
+                    route.operation.decorator,
                     f"`{route.method} {route.path}` (`{route.handler.name}`) makes {size} "
                     "directly in the handler",
                 )

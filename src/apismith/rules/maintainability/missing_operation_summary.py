@@ -66,17 +66,12 @@ class MissingOperationSummary(Rule):
     fix_title = "Give the handler a docstring, or pass `summary=` / `description=`."
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        seen: set[int] = set()
-        for route in context.routes.routes:
-            decorator = route.operation.decorator
-            if id(decorator) in seen:
-                continue
-            seen.add(id(decorator))
+        for route in context.declared_routes():
             if _documented(route) or _hidden(context, route):
                 continue
             yield Report(
                 route.module,
-                decorator,
+                route.operation.decorator,
                 f"`{route.method} {route.path}` (`{route.handler.name}`) has no summary, "
                 "description or docstring",
             )

@@ -71,12 +71,7 @@ class UntypedPathOperation(Rule):
     fix_title = "Annotate every request parameter and the return type (or set `response_model`)."
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        seen: set[int] = set()
-        for route in context.routes.routes:
-            decorator = route.operation.decorator
-            if id(decorator) in seen:
-                continue
-            seen.add(id(decorator))
+        for route in context.declared_routes():
             problems: list[str] = []
             untyped = [
                 p.name
@@ -91,7 +86,7 @@ class UntypedPathOperation(Rule):
             if problems:
                 yield Report(
                     route.module,
-                    decorator,
+                    route.operation.decorator,
                     f"`{route.method} {route.path}` (`{route.handler.name}`): "
                     + " and ".join(problems),
                 )
