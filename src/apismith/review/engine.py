@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import pickle
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,18 @@ class ReviewResult:
     suppressed: int = field(default=0)
 
 
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely: a review allocates millions of AST nodes that
+    are never garbage, and the default thresholds spend a fifth of the time scanning them."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def review(
     path: Path,
     config: Config,
@@ -50,6 +64,18 @@ def review(
     verbose: bool = False,
 ) -> ReviewResult:
     """Review the project at ``path`` with ``config``."""
+    with _few_collections():
+        return _review(path, config, use_cache, cache_dir, progress, verbose)
+
+
+def _review(
+    path: Path,
+    config: Config,
+    use_cache: bool,
+    cache_dir: Path | None,
+    progress: Progress | None,
+    verbose: bool,
+) -> ReviewResult:
     started = time.perf_counter()
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
