@@ -83,15 +83,17 @@ from collections.abc import Iterable, Iterator
 
 from apismith.analysis.blocking import (
     BlockingCalls,
+    mapped_classes,
+    offline,
+    own_nodes,
+    short,
+)
+from apismith.analysis.queries import (
     Loop,
     Queries,
     Query,
     loops,
-    mapped_classes,
-    offline,
-    own_nodes,
     returned_nodes,
-    short,
 )
 from apismith.findings import Confidence, Severity
 from apismith.project.classes import ClassInfo

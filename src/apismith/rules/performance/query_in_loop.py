@@ -83,13 +83,15 @@ from apismith.analysis.blocking import (
     SESSION_QUERIES,
     BlockingCalls,
     Frame,
-    Loop,
-    Queries,
     immediate_calls,
-    loops,
     mapped_classes,
     offline,
     short,
+)
+from apismith.analysis.queries import (
+    Loop,
+    Queries,
+    loops,
 )
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module

@@ -79,13 +79,15 @@ import re
 from collections.abc import Iterable, Iterator
 
 from apismith.analysis.blocking import (
-    LIMITS,
     BlockingCalls,
-    Queries,
     mapped_classes,
     own_nodes,
-    returned_nodes,
     short,
+)
+from apismith.analysis.queries import (
+    LIMITS,
+    Queries,
+    returned_nodes,
 )
 from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
