@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from apismith.analysis.blocking import BlockingCalls, mapped_classes
 from apismith.analysis.taint import Hit, TaintEngine
 from apismith.config import Config
 from apismith.project.classes import ClassCatalog
@@ -46,6 +47,11 @@ class Context:
     def routes_of(self, function: Function) -> list[Route]:
         """The routes a function handles (empty for non-handlers)."""
         return self.routes_by_handler.get(id(function), [])
+
+    @cached_property
+    def blocking(self) -> BlockingCalls:
+        """Which calls block or query the database, shared by the performance rules."""
+        return BlockingCalls(self.project, mapped_classes(self.classes))
 
     @cached_property
     def taint_hits(self) -> list[Hit]:

@@ -73,7 +73,6 @@ from apismith.analysis.blocking import (
     SLEEP,
     Blocking,
     BlockingCalls,
-    mapped_classes,
     offline,
     own_nodes,
     short,
@@ -107,7 +106,7 @@ class BlockingCallInAsync(Rule):
     fix_title = "Await an async equivalent, or run the blocking call with `run_in_threadpool`."
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        analysis = BlockingCalls(context.project, mapped_classes(context.classes))
+        analysis = context.blocking
         for module, function, role in _event_loop_functions(context, analysis):
             seen: set[str] = set()
             for blocking in analysis.in_function(module, function):

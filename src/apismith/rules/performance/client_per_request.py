@@ -135,7 +135,7 @@ class ClientPerRequest(Rule):
     fix_title = "Create the client or engine once (module level or lifespan) and reuse it."
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        finder = _Finder(BlockingCalls(context.project))
+        finder = _Finder(context.blocking)
         for route in context.routes.routes:
             where = f"{route.method} {route.path}"
             role = f"path operation `{route.handler.name}` ({where})"

@@ -130,9 +130,7 @@ class NPlusOneQuery(Rule):
         models = mapped_classes(context.classes)
         if not models:
             return
-        checker = _Checker(
-            context, BlockingCalls(context.project, models), Queries(context.project, models)
-        )
+        checker = _Checker(context, context.blocking, Queries(context.project, models))
         for module in context.project.modules:
             if module.is_test or not module.index.loops or offline(module):
                 continue

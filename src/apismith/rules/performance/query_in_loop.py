@@ -84,7 +84,6 @@ from apismith.analysis.blocking import (
     BlockingCalls,
     Frame,
     immediate_calls,
-    mapped_classes,
     offline,
     short,
 )
@@ -115,7 +114,7 @@ class QueryInLoop(Rule):
     requires = ()
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        finder = _Finder(BlockingCalls(context.project, mapped_classes(context.classes)))
+        finder = _Finder(context.blocking)
         for module in context.project.modules:
             if module.is_test or not module.index.loops or offline(module):
                 continue

@@ -113,7 +113,7 @@ class UnboundedQuery(Rule):
 
     def check_project(self, context: Context) -> Iterable[Report]:
         models = mapped_classes(context.classes)
-        finder = _Finder(BlockingCalls(context.project, models), Queries(context.project, models))
+        finder = _Finder(context.blocking, Queries(context.project, models))
         for route in context.routes.routes:
             if route.method == "GET" and not finder.paginated(route):
                 yield from finder.visit(route.module, route.handler, route, ())
