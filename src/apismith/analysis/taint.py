@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from apismith.analysis import sinks as S
 from apismith.project.constants import constant_str
-from apismith.project.module import Function, Module
+from apismith.project.module import Function, Module, parameter_defaults
 from apismith.project.project import BUILTINS, Project
 from apismith.project.routes import Param, RouteModel
 from apismith.project.values import last_assignment
@@ -183,7 +183,7 @@ class TaintEngine:
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
         inputs = self.inputs.setdefault(id(function), {})
-        defaults = _defaults(function)
+        defaults = {a.arg: value for a, value in parameter_defaults(function)}
         for param in params:
             if param.source in INPUT_SOURCES and not self.safe_type(module, param.annotation):
                 if _pattern_checked(
@@ -1098,18 +1098,6 @@ def _builds_text(node: ast.expr | None) -> bool:
 
 
 PATTERN_KEYWORDS = frozenset({"pattern", "regex"})
-
-
-def _defaults(function: Function) -> dict[str, ast.expr]:
-    arguments = function.args
-    positional = [*arguments.posonlyargs, *arguments.args]
-    count = len(arguments.defaults)
-    named = [a.arg for a in positional[len(positional) - count :]]
-    found = dict(zip(named, arguments.defaults, strict=True))
-    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
-        if default is not None:
-            found[argument.arg] = default
-    return found
 
 
 def _pattern_checked(annotation: ast.expr | None, default: ast.expr | None) -> bool:

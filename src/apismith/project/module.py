@@ -235,3 +235,14 @@ def _absolute(module: Module, statement: ast.ImportFrom) -> str:
     if statement.module:
         parts.append(statement.module)
     return ".".join(parts)
+
+
+def parameter_defaults(function: Function) -> Iterator[tuple[ast.arg, ast.expr]]:
+    """A function's parameters that have a default value, with that value."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = arguments.defaults
+    yield from zip(positional[len(positional) - len(defaults) :], defaults, strict=True)
+    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+        if default is not None:
+            yield argument, default

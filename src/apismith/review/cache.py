@@ -17,7 +17,7 @@ from pathlib import Path
 
 from apismith import __version__
 from apismith.config import Config
-from apismith.findings import Applicability, Confidence, Finding, Fix, Severity
+from apismith.findings import Finding
 from apismith.project.loader import FileProblem
 from apismith.rules.base import Rule
 
@@ -58,7 +58,7 @@ def load(directory: Path, digest: str) -> tuple[list[Finding], list[FileProblem]
     """Cached findings and errors for ``digest``, or None (missing or unreadable entry)."""
     try:
         data = json.loads((directory / f"{digest}.json").read_text(encoding="utf-8"))
-        findings = [_finding(item) for item in data["findings"]]
+        findings = [Finding.from_dict(item) for item in data["findings"]]
         errors = [FileProblem(**item) for item in data["errors"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -68,7 +68,7 @@ def load(directory: Path, digest: str) -> tuple[list[Finding], list[FileProblem]
 def store(directory: Path, digest: str, findings: list[Finding], errors: list[FileProblem]) -> None:
     """Write an entry atomically; a cache that cannot be written is silently skipped."""
     data = {
-        "findings": [_plain(f) for f in findings],
+        "findings": [f.to_dict() for f in findings],
         "errors": [
             {"path": e.path, "reason": e.reason, "line": e.line, "column": e.column} for e in errors
         ],
@@ -81,42 +81,3 @@ def store(directory: Path, digest: str, findings: list[Finding], errors: list[Fi
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(data, stream)
         Path(temporary).replace(directory / f"{digest}.json")
-
-
-def _plain(finding: Finding) -> dict[str, object]:
-    return {
-        "rule": finding.rule,
-        "name": finding.name,
-        "family": finding.family,
-        "severity": finding.severity.name,
-        "confidence": finding.confidence.name,
-        "cwe": finding.cwe,
-        "path": finding.path,
-        "line": finding.line,
-        "column": finding.column,
-        "end_line": finding.end_line,
-        "end_column": finding.end_column,
-        "message": finding.message,
-        "fix": [finding.fix.title, finding.fix.applicability.value] if finding.fix else None,
-        "excerpt": finding.excerpt,
-    }
-
-
-def _finding(item: dict[str, object]) -> Finding:
-    fix = item["fix"]
-    return Finding(
-        rule=str(item["rule"]),
-        name=str(item["name"]),
-        family=str(item["family"]),
-        severity=Severity[str(item["severity"])],
-        confidence=Confidence[str(item["confidence"])],
-        cwe=item["cwe"] if isinstance(item["cwe"], int) else None,
-        path=str(item["path"]),
-        line=int(str(item["line"])),
-        column=int(str(item["column"])),
-        end_line=int(str(item["end_line"])),
-        end_column=int(str(item["end_column"])),
-        message=str(item["message"]),
-        fix=Fix(str(fix[0]), Applicability(fix[1])) if isinstance(fix, list) else None,
-        excerpt=str(item["excerpt"]),
-    )

@@ -56,7 +56,7 @@ import ast
 from collections.abc import Iterable, Iterator
 
 from apismith.findings import Confidence, Severity
-from apismith.project.module import Function, Module
+from apismith.project.module import Module, parameter_defaults
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -131,7 +131,7 @@ class DefaultEvaluatedOnce(Rule):
         if module.imports_any(*CLI_LIBRARIES):
             return  # a command-line tool's import is its invocation
         for function in module.index.functions:
-            for argument, default in _defaults(function):
+            for argument, default in parameter_defaults(function):
                 if not _is_marker(context, module, default):
                     owner = f"parameter `{argument.arg}` of `{function.name}`"
                     yield from self._volatile(context, module, default, owner)
@@ -166,17 +166,6 @@ class DefaultEvaluatedOnce(Rule):
                     "every object and call shares that value",
                 )
                 return
-
-
-def _defaults(function: Function) -> Iterator[tuple[ast.arg, ast.expr]]:
-    """Parameters with a default value, and the value."""
-    arguments = function.args
-    positional = [*arguments.posonlyargs, *arguments.args]
-    defaults = arguments.defaults
-    yield from zip(positional[len(positional) - len(defaults) :], defaults, strict=True)
-    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
-        if default is not None:
-            yield argument, default
 
 
 def _calls(node: ast.expr) -> Iterator[ast.Call]:

@@ -67,7 +67,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from apismith.findings import Confidence, Severity
-from apismith.project.module import Function, Module
+from apismith.project.module import Function, Module, parameter_defaults
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -98,7 +98,7 @@ class DependsWithoutAnnotated(Rule):
                 continue
             seen.add(id(function))
             module = context.project.module_of(function)
-            for argument, default in _defaults(function):
+            for argument, default in parameter_defaults(function):
                 marker = _marker(context, module, default)
                 if marker is None:
                     continue
@@ -145,16 +145,6 @@ def _display(module: Module, function: Function) -> str:
         if any(statement is function for statement in node.body):
             return f"{node.name}.{function.name}"
     return function.name
-
-
-def _defaults(function: Function) -> Iterator[tuple[ast.arg, ast.expr]]:
-    arguments = function.args
-    positional = [*arguments.posonlyargs, *arguments.args]
-    defaults = arguments.defaults
-    yield from zip(positional[len(positional) - len(defaults) :], defaults, strict=True)
-    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
-        if default is not None:
-            yield argument, default
 
 
 def _marker(context: Context, module: Module, default: ast.expr) -> str | None:
