@@ -23,6 +23,7 @@ from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
 from apismith.project.routes import Route
+from apismith.project.walk import walk
 
 CLIENT_METHODS = frozenset({"get", "post", "put", "patch", "delete", "options", "head"})
 METHOD_FIRST = frozenset({"request", "stream"})
@@ -189,7 +190,7 @@ class _Reader:
             cases: ast.AST = argument
             if isinstance(argument, ast.Name):  # a module-level list of cases
                 cases = self.module.bindings.get(argument.id, argument)
-            for node in ast.walk(cases):
+            for node in walk(cases):
                 text = node.value if isinstance(node, ast.Constant) else None
                 if not isinstance(text, str):
                     continue
@@ -256,7 +257,7 @@ class _Reader:
         if found is None:
             return None
         callee_module, function = found
-        returned = [n.value for n in ast.walk(function) if isinstance(n, ast.Return) and n.value]
+        returned = [n.value for n in walk(function) if isinstance(n, ast.Return) and n.value]
         if len(returned) != 1:
             return None
         names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
@@ -315,7 +316,7 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
 def _assigned(function: Function, name: ast.Name) -> ast.expr | None:
     """The value last assigned to a local name before it is used, if assigned in ``function``."""
     found: ast.expr | None = None
-    for node in ast.walk(function):
+    for node in walk(function):
         if (
             isinstance(node, ast.Assign)
             and node.lineno < name.lineno

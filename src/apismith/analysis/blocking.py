@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from apismith.project.classes import ClassCatalog
 from apismith.project.module import Function, Module
 from apismith.project.project import Project, Scope
+from apismith.project.walk import walk
 
 NETWORK, DATABASE, SLEEP, PROCESS, HASHING, FILE = (
     "network",
@@ -732,9 +733,9 @@ def immediate_calls(function: Function, awaited_too: bool = False) -> Iterator[a
     once: set[int] = set()
     for node in nodes:
         if isinstance(node, ast.If) and any(
-            isinstance(n, ast.Name) and n.id in declared for n in ast.walk(node.test)
+            isinstance(n, ast.Name) and n.id in declared for n in walk(node.test)
         ):
-            once.update(id(n) for statement in node.body for n in ast.walk(statement))
+            once.update(id(n) for statement in node.body for n in walk(statement))
     calls = [
         node
         for node in nodes

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from apismith.analysis.blocking import SELECTS, STATEMENT_METHODS, own_nodes
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
+from apismith.project.walk import walk
 
 ENTITY_ROOTS = frozenset({"query", "scalars", "exec", "stream_scalars", "model"})
 LOADERS = frozenset(
@@ -190,7 +191,7 @@ class Queries:
             if not isinstance(argument, ast.Call):
                 query.unknown_options = True
                 continue
-            for node in ast.walk(argument):
+            for node in walk(argument):
                 if not isinstance(node, ast.Call):
                     continue
                 func = node.func
@@ -198,7 +199,7 @@ class Queries:
                 if name not in LOADERS:
                     continue
                 for inner in (*node.args, *(k.value for k in node.keywords)):
-                    for part in ast.walk(inner):
+                    for part in walk(inner):
                         if isinstance(part, ast.Attribute):
                             query.loaded.add(part.attr)
                         elif isinstance(part, ast.Constant) and isinstance(part.value, str):
@@ -282,7 +283,7 @@ def returned_nodes(function: Function) -> set[int]:
         ):
             pairs = [(node.func.value, node.args[0])]
         for target, value in pairs:
-            for name in ast.walk(target):
+            for name in walk(target):
                 if isinstance(name, ast.Name):
                     assigned.setdefault(name.id, []).append(value)
     found: set[int] = set()

@@ -22,6 +22,7 @@ from apismith.project.module import Function, Module, parameter_defaults
 from apismith.project.project import BUILTINS, Project
 from apismith.project.routes import Param, RouteModel
 from apismith.project.values import last_assignment
+from apismith.project.walk import walk
 
 EMPTY: frozenset[str] = frozenset()
 # A URL prefix that fixes the scheme and host: what follows cannot change where it points.
@@ -199,7 +200,7 @@ class TaintEngine:
         if annotation is None:
             return None
         parts: list[ast.expr] = [annotation]
-        for node in ast.walk(annotation):
+        for node in walk(annotation):
             if isinstance(node, ast.Name | ast.Attribute):
                 found = self.project.lookup(self.project.resolve(module, node) or "")
                 if found is not None and isinstance(found[1], ast.Subscript):
@@ -417,7 +418,7 @@ class _FunctionFlow:
         if not isinstance(mapping, ast.Name):
             return False
         built = False
-        for part in ast.walk(self.function):
+        for part in walk(self.function):
             if isinstance(part, ast.Assign):
                 for target in part.targets:
                     if isinstance(target, ast.Name) and target.id == mapping.id:
@@ -748,7 +749,7 @@ class _FunctionFlow:
             return False
         name = func.value.id
         values: list[ast.AST] = []
-        for node in ast.walk(self.function):
+        for node in walk(self.function):
             if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
                 if node.optional_vars.id == name:
                     values.append(node.context_expr)
@@ -770,7 +771,7 @@ class _FunctionFlow:
                 isinstance(node, ast.Return)
                 and isinstance(node.value, ast.Call)
                 and self._custom_transport(factory[0], node.value)
-                for node in ast.walk(factory[1])
+                for node in walk(factory[1])
             ):
                 return True
         return False
@@ -818,7 +819,7 @@ def _calls_in(statement: ast.stmt) -> Iterator[ast.Call]:
     else:
         roots = [statement]
     for root in roots:
-        for node in ast.walk(root):
+        for node in walk(root):
             if isinstance(node, ast.Call):
                 yield node
 
@@ -965,7 +966,7 @@ def _guards_paths(function: Function) -> bool:
     """Whether a function checks the paths it builds (``is_relative_to``, ``..`` tests, a
     normalised path's prefix or parent, a ``safe_path``-like check)."""
     normalizes = checks_prefix = False
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, ast.Attribute):
             if node.attr in PATH_GUARDS:
                 return True
@@ -987,7 +988,7 @@ def _guards_urls(function: Function) -> bool:
     parameter compared with known values, or a ``is_safe_url``-like check."""
     arguments = function.args
     params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, ast.Call) and (
             URL_CHECKER.search(_last_name(node.func))
             or (
@@ -1000,7 +1001,7 @@ def _guards_urls(function: Function) -> bool:
             return True
         if not isinstance(node, ast.If | ast.Assert | ast.While | ast.IfExp):
             continue
-        for part in ast.walk(node.test):
+        for part in walk(node.test):
             if isinstance(part, ast.Attribute) and part.attr in URL_GUARDS:
                 return True
             if isinstance(part, ast.Call) and _checks_url_prefix(part):
@@ -1107,7 +1108,7 @@ def _pattern_checked(annotation: ast.expr | None, default: ast.expr | None) -> b
     for root in (annotation, default):
         if root is None:
             continue
-        for node in ast.walk(root):
+        for node in walk(root):
             if isinstance(node, ast.Call) and (
                 any(k.arg in PATTERN_KEYWORDS for k in node.keywords)
                 or (

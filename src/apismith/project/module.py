@@ -137,6 +137,7 @@ class Module:
     star_imports: list[str] = field(default_factory=list)
     index: NodeIndex = field(default_factory=NodeIndex)
     _lines: list[str] | None = None
+    _imported_roots: frozenset[str] | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -157,11 +158,13 @@ class Module:
 
     def imports_any(self, *prefixes: str) -> bool:
         """Cheap guard: whether any import names one of ``prefixes`` (``"fastapi"``, ...)."""
-        return any(
-            target == prefix or target.startswith(prefix + ".")
-            for target in self.imports.values()
-            for prefix in prefixes
-        )
+        if self._imported_roots is None:
+            roots: set[str] = set()
+            for target in self.imports.values():
+                parts = target.split(".")
+                roots.update(".".join(parts[:cut]) for cut in range(1, len(parts) + 1))
+            self._imported_roots = frozenset(roots)
+        return not self._imported_roots.isdisjoint(prefixes)
 
 
 def collect_bindings(module: Module) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 
 BUILTINS = frozenset(dir(builtins))
 SESSION_FACTORIES = {
@@ -83,6 +84,8 @@ class Project:
             if len(owners) == 1:
                 self.by_name.setdefault(alias, owners[0])
         self._scopes: dict[int, Scope] = {}
+        self._canonical: dict[str, str] = {}
+        self._definitions: dict[str, tuple[Module, ast.AST] | None] = {}
         self._owners: dict[int, Module] = {}
         for module in modules:
             for function in module.index.functions:
@@ -90,8 +93,14 @@ class Project:
 
     # -- names ---------------------------------------------------------------------------------
 
-    def canonical(self, qualname: str, depth: int = 0) -> str:
+    def canonical(self, qualname: str) -> str:
         """Follow re-exports so that a name imported through a package names its definition."""
+        found = self._canonical.get(qualname)
+        if found is None:
+            found = self._canonical[qualname] = self._follow(qualname, 0)
+        return found
+
+    def _follow(self, qualname: str, depth: int) -> str:
         if depth > 12:
             return qualname
         parts = qualname.split(".")
@@ -102,14 +111,14 @@ class Project:
             head, rest = parts[cut], parts[cut + 1 :]
             target = module.imports.get(head)
             if target is not None and head not in module.bindings:
-                return self.canonical(".".join([target, *rest]), depth + 1)
+                return self._follow(".".join([target, *rest]), depth + 1)
             if head not in module.bindings:
                 for star in module.star_imports:
                     source = self.by_name.get(star)
                     if source is not None and (
                         head in source.bindings or head in source.imports or source.star_imports
                     ):
-                        found = self.canonical(".".join([star, head, *rest]), depth + 1)
+                        found = self._follow(".".join([star, head, *rest]), depth + 1)
                         if self.lookup_exact(found) is not None or head in source.imports:
                             return found
             return ".".join([module.name, head, *rest])
@@ -223,6 +232,11 @@ class Project:
 
     def lookup_exact(self, qualname: str) -> tuple[Module, ast.AST] | None:
         """Like :meth:`lookup` for a name that is already canonical."""
+        if qualname not in self._definitions:
+            self._definitions[qualname] = self._definition(qualname)
+        return self._definitions[qualname]
+
+    def _definition(self, qualname: str) -> tuple[Module, ast.AST] | None:
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = self.by_name.get(".".join(parts[:cut]))
@@ -255,7 +269,7 @@ class Project:
             found = self.annotation_type(module, argument.annotation)
             if found is not None:
                 scope.types[argument.arg] = found
-        for node in ast.walk(function):
+        for node in walk(function):
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target, value = node.targets[0], node.value
             elif isinstance(node, ast.AnnAssign) and node.value is not None:

@@ -11,6 +11,7 @@ from apismith.project.classes import ClassCatalog
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
+from apismith.project.walk import walk
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
@@ -224,7 +225,7 @@ class RouteModel:
             # ``APIRouter = make_router_class(...)``: a factory returning a router subclass.
             factory = self.project.function(self.project.resolve(owner, definition.func))
             if factory is not None:
-                for node in ast.walk(factory[1]):
+                for node in walk(factory[1]):
                     if isinstance(node, ast.ClassDef):
                         kind = self._class_kind(factory[0], node, depth)
                         if kind is not None:
@@ -271,7 +272,7 @@ class RouteModel:
         owner, node = found[0], found[1]
         for statement in node.body:
             if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
-                for inner in ast.walk(statement):
+                for inner in walk(statement):
                     if (
                         isinstance(inner, ast.Call)
                         and isinstance(inner.func, ast.Attribute)
@@ -308,7 +309,7 @@ class RouteModel:
         if factory is None:
             return None
         owner, function = factory
-        for statement in ast.walk(function):
+        for statement in walk(function):
             if not isinstance(statement, ast.Return):
                 continue
             if isinstance(statement.value, ast.Name):
@@ -745,7 +746,7 @@ def _is_collection_of_models(
 
 def _authenticates_itself(project: Project, module: Module, function: Function) -> bool:
     """Whether a dependency rejects callers itself: 401/403 raised, or a token decoded."""
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, ast.Call):
             name = project.resolve(module, node.func) or ""
             if name.endswith(("jwt.decode", "jws.verify", "jwt.get_unverified_header")):
@@ -761,7 +762,7 @@ def _authenticates_itself(project: Project, module: Module, function: Function) 
 def _path_param_reads(function: Function) -> set[str]:
     """Names a dependency reads from ``request.path_params``."""
     found: set[str] = set()
-    for node in ast.walk(function):
+    for node in walk(function):
         key: ast.expr | None = None
         if isinstance(node, ast.Subscript) and _is_path_params(node.value):
             key = node.slice

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from apismith.project.module import Function
+from apismith.project.walk import walk
 
 
 def last_assignment(function: Function | None, name: ast.Name) -> ast.expr | None:
@@ -12,7 +13,7 @@ def last_assignment(function: Function | None, name: ast.Name) -> ast.expr | Non
     if function is None:
         return None
     found: ast.Assign | None = None
-    for node in ast.walk(function):
+    for node in walk(function):
         if (
             isinstance(node, ast.Assign)
             and (node.lineno, node.col_offset) < (name.lineno, name.col_offset)
@@ -26,7 +27,7 @@ def last_assignment(function: Function | None, name: ast.Name) -> ast.expr | Non
 def last_assigned_anywhere(function: Function, name: str) -> ast.expr | None:
     """The value of the last plain assignment to ``name`` anywhere in ``function``."""
     value: ast.expr | None = None
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == name for t in node.targets
         ):

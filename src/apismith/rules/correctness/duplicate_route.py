@@ -66,6 +66,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
 from apismith.project.module import Module
 from apismith.project.routes import Container, Operation
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -156,9 +157,7 @@ def _parents(module: Module) -> dict[int, ast.AST]:
     found = _PARENTS.get(module.tree)
     if found is None:
         found = {
-            id(child): node
-            for node in ast.walk(module.tree)
-            for child in ast.iter_child_nodes(node)
+            id(child): node for node in walk(module.tree) for child in ast.iter_child_nodes(node)
         }
         _PARENTS[module.tree] = found
     return found

@@ -58,6 +58,7 @@ from collections.abc import Iterable
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -106,7 +107,7 @@ def _exception(context: Context, module: Module, function: Function, value: ast.
     if isinstance(value, ast.Name):
         assigned = [
             node.value
-            for node in ast.walk(function)
+            for node in walk(function)
             if isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)
         ]

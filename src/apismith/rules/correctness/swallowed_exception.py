@@ -71,6 +71,7 @@ from collections.abc import Iterable, Iterator
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -171,7 +172,7 @@ def _own(function: Function) -> Iterator[ast.AST]:
 
 def _cleanup(module: Module, handler: ast.ExceptHandler) -> bool:
     """Whether the ``try`` only closes or removes something (best-effort clean-up)."""
-    for node in ast.walk(module.tree):
+    for node in walk(module.tree):
         if isinstance(node, ast.Try | ast.TryStar) and any(h is handler for h in node.handlers):
             return all(_is_cleanup_call(statement) for statement in node.body)
     return False

@@ -63,6 +63,7 @@ from collections.abc import Iterable
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function
 from apismith.project.routes import PATH_PARAM, Dependency, Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -121,7 +122,7 @@ def _serves_pages(context: Context, route: Route) -> bool:
         isinstance(node, ast.Return)
         and isinstance(node.value, ast.Call)
         and ast.unparse(node.value.func).endswith(PAGES)
-        for node in ast.walk(handler)
+        for node in walk(handler)
     )
 
 
@@ -145,7 +146,7 @@ def _keyed_reads(function: Function) -> set[str]:
     """Constant keys a function reads from ``path_params``; ``*`` for any other path parsing."""
     found: set[str] = set()
     keyed: set[int] = set()
-    for node in ast.walk(function):
+    for node in walk(function):
         key: ast.expr | None = None
         if isinstance(node, ast.Subscript) and _is_path_params(node.value):
             key, keyed = node.slice, keyed | {id(node.value)}
@@ -160,7 +161,7 @@ def _keyed_reads(function: Function) -> set[str]:
         if key is not None:
             text = key.value if isinstance(key, ast.Constant) else None
             found.add(text if isinstance(text, str) else EVERYTHING)
-    for node in ast.walk(function):
+    for node in walk(function):
         if id(node) not in keyed and _parses_paths(node):
             found.add(EVERYTHING)
     return found
@@ -234,7 +235,7 @@ def _names(function: Function) -> set[str]:
     found = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
     if arguments.kwarg is not None or _reads_path_params(function):
         found.add(EVERYTHING)
-    for node in ast.walk(function.args):
+    for node in walk(function.args):
         value = node.value if isinstance(node, ast.keyword) and node.arg == "alias" else None
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             found.add(value.value)
@@ -243,13 +244,13 @@ def _names(function: Function) -> set[str]:
 
 def _reads_path_params(function: Function) -> bool:
     """Whether a function reads ``request.path_params`` or matches paths itself."""
-    return any(_parses_paths(node) for node in ast.walk(function))
+    return any(_parses_paths(node) for node in walk(function))
 
 
 def _is_factory(function: Function) -> bool:
     """Whether a function returns a function it defines (a dependency factory)."""
     inner = {
-        n.name for n in ast.walk(function) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        n.name for n in walk(function) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
     }
     return any(
         isinstance(n, ast.Return)
@@ -257,7 +258,7 @@ def _is_factory(function: Function) -> bool:
             isinstance(n.value, ast.Lambda)
             or (isinstance(n.value, ast.Name) and n.value.id in inner)
         )
-        for n in ast.walk(function)
+        for n in walk(function)
     )
 
 

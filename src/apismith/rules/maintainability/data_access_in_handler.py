@@ -77,6 +77,7 @@ from collections.abc import Iterable
 
 from apismith.findings import Confidence, Severity
 from apismith.project.routes import Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.correctness.create_returns_200 import (
@@ -158,7 +159,7 @@ class _Counter:
     def calls(self, node: ast.AST) -> int:
         return sum(
             1
-            for child in ast.walk(node)
+            for child in walk(node)
             if isinstance(child, ast.Call)
             and isinstance(child.func, ast.Attribute)
             and child.func.attr in OPERATIONS

@@ -99,6 +99,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.classes import ClassInfo
 from apismith.project.module import Function, Module
 from apismith.project.routes import Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -299,7 +300,7 @@ def _reads(loop: Loop, name: str, relationships: set[str]) -> list[tuple[ast.Att
     ``awaitable_attrs``, in source order."""
     found: list[tuple[ast.Attribute, bool]] = []
     for part in loop.body:
-        for node in ast.walk(part):
+        for node in walk(part):
             if not isinstance(node, ast.Attribute) or node.attr not in relationships:
                 continue
             if not isinstance(node.ctx, ast.Load):

@@ -94,6 +94,7 @@ from apismith.analysis.queries import (
 )
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -147,11 +148,11 @@ class _Finder:
             for part in loop.body:
                 dependent = {
                     id(inner)
-                    for outer in ast.walk(part)
+                    for outer in walk(part)
                     if isinstance(outer, ast.Call) and _uses(outer, varying)
-                    for inner in ast.walk(outer)
+                    for inner in walk(outer)
                 }
-                for node in ast.walk(part):
+                for node in walk(part):
                     if isinstance(node, ast.Call) and _candidate(node) and id(node) in dependent:
                         innermost[id(node)] = (node, loop)
         if not innermost:
@@ -224,20 +225,20 @@ class _Finder:
 def _varying_names(loop: Loop) -> set[str]:
     """Names that change from one iteration to the next: the target and what is derived
     from it in the loop body."""
-    names = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    names = {n.id for n in walk(loop.target) if isinstance(n, ast.Name)}
     for part in loop.body:
-        for node in ast.walk(part):
+        for node in walk(part):
             if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.NamedExpr):
                 value = node.value
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if value is not None and _uses(value, names):
-                    names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+                    names |= {n.id for t in targets for n in walk(t) if isinstance(n, ast.Name)}
     return names
 
 
 def _uses(node: ast.AST, names: set[str]) -> bool:
     """Whether ``node`` reads one of ``names`` (a query that does not is loop-invariant)."""
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id in names for n in walk(node))
 
 
 def _module_constant(module: Module, function: Function, node: ast.expr) -> bool:
@@ -250,7 +251,7 @@ def _module_constant(module: Module, function: Function, node: ast.expr) -> bool
     names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
     assigned = any(
         isinstance(target, ast.Name) and target.id == node.id
-        for child in ast.walk(function)
+        for child in walk(function)
         if isinstance(child, ast.Assign | ast.For | ast.AsyncFor | ast.With)
         for target in (
             child.targets
@@ -306,5 +307,5 @@ def _batched(call: ast.Call) -> bool:
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in {"in_", "any_"}
         for argument in (*call.args, *(k.value for k in call.keywords))
-        for node in ast.walk(argument)
+        for node in walk(argument)
     )

@@ -93,6 +93,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.routes import Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -132,7 +133,7 @@ class _Finder:
         nodes: list[ast.AST] = [*own_nodes(handler)]
         for extra in (route.keyword("response_model"), handler.returns):
             if extra is not None:
-                nodes.extend(ast.walk(extra))
+                nodes.extend(walk(extra))
         return any(
             (self.project.resolve(route.module, node) or "").startswith(PAGINATION)
             for node in nodes
@@ -232,7 +233,7 @@ def _by_keys(calls: list[ast.Call]) -> bool:
         and isinstance(node.args[0], ast.Name | ast.Attribute)
         for call in calls
         for argument in call.args
-        for node in ast.walk(argument)
+        for node in walk(argument)
     )
 
 

@@ -18,6 +18,7 @@ from weakref import WeakKeyDictionary
 
 from apismith.project.module import Function, Module
 from apismith.project.routes import AUTH_NAME, UNAUTHORIZED, Container, Dependency, Route
+from apismith.project.walk import walk
 from apismith.rules.context import Context
 
 LOGIN_FORMS = ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
@@ -179,7 +180,7 @@ class Access:
             return False
         named: set[str] = set()
         for argument in [*target.args, *(k.value for k in target.keywords)]:
-            for item in ast.walk(argument):
+            for item in walk(argument):
                 if isinstance(item, ast.Name):
                     named |= set(words(item.id))
                 elif isinstance(item, ast.Attribute):
@@ -333,7 +334,7 @@ def _checks_caller(context: Context, module: Module, function: Function) -> bool
     """Whether a function checks who calls: decodes a token, reads credentials, answers 401/403."""
     project = context.project
     scope = project.scope(function)
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, ast.Call):
             name = project.resolve(module, node.func, scope) or _callee_name(node)
             short = name.rpartition(".")[2]

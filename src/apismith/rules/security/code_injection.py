@@ -58,6 +58,7 @@ from apismith.analysis.taint import resolve_in
 from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.taint_rule import taint_reports
@@ -109,7 +110,7 @@ def _known(context: Context, module: Module, owner: Function | None, node: ast.e
         for argument in (*owner.args.posonlyargs, *owner.args.args, *owner.args.kwonlyargs):
             if context.project.annotation_type(module, argument.annotation) in SAFE_TYPES:
                 numeric.add(argument.arg)
-    for part in ast.walk(node):
+    for part in walk(node):
         if isinstance(part, ast.Name) and part.id not in numeric:
             return False
         if isinstance(part, ast.Call | ast.Attribute | ast.Subscript):

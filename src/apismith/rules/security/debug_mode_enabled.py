@@ -48,6 +48,7 @@ from collections.abc import Iterable
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -133,7 +134,7 @@ def _main_block(module: Module) -> set[int]:
     for statement in module.tree.body:
         if isinstance(statement, ast.If) and _is_main_test(statement.test):
             for child in statement.body:
-                found.update(id(node) for node in ast.walk(child))
+                found.update(id(node) for node in walk(child))
     return found
 
 

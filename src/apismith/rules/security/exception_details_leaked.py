@@ -82,6 +82,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
 from apismith.project.routes import Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -219,7 +220,7 @@ def _later_returns(
     project: Project, module: Module, function: Function, scope: _Scope, derived: set[str]
 ) -> Iterator[tuple[ast.AST, ast.expr]]:
     """Returns after the except block of values it built: ``error = str(e)`` ... ``return``."""
-    inside = {id(node) for statement in scope.body for node in ast.walk(statement)}
+    inside = {id(node) for statement in scope.body for node in walk(statement)}
     for statement, owner in module.index.returns:
         if owner is function and id(statement) not in inside and statement.value is not None:
             leak = _leak(project, module, statement.value, set(), derived)

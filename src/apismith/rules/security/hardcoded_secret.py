@@ -70,6 +70,7 @@ from typing import TypeGuard
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -215,7 +216,7 @@ class HardcodedSecret(Rule):
             and info.kind == "settings"
             for statement in node.body
         }
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.Assign | ast.AnnAssign):
                 yield from _assignment(context, module, node, id(node) in defaults)
             elif isinstance(node, ast.Call):
@@ -365,7 +366,7 @@ def _comparison(module: Module, node: ast.Compare) -> Iterator[Report]:
 def _example_nodes(tree: ast.Module) -> set[int]:
     """Nodes inside OpenAPI examples (``json_schema_extra``, ``examples=``), not real secrets."""
     found: set[int] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         inside: list[ast.AST] = []
         if isinstance(node, ast.keyword) and node.arg in EXAMPLE_KEYS:
             inside.append(node.value)
@@ -380,7 +381,7 @@ def _example_nodes(tree: ast.Module) -> set[int]:
         ):
             inside.append(node.value)
         for item in inside:
-            found |= {id(child) for child in ast.walk(item)}
+            found |= {id(child) for child in walk(item)}
     return found
 
 
@@ -391,5 +392,5 @@ def _enum_members(context: Context, module: Module) -> set[int]:
         if any(context.project.resolve(module, base) in ENUMS for base in node.bases):
             for statement in node.body:
                 if isinstance(statement, ast.Assign):
-                    found |= {id(child) for child in ast.walk(statement.value)}
+                    found |= {id(child) for child in walk(statement.value)}
     return found

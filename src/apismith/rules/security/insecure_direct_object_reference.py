@@ -136,6 +136,7 @@ from itertools import pairwise, takewhile
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.routes import PATH_PARAM, Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, is_permission_name, words
@@ -242,7 +243,7 @@ class Keys:
 
     def find(self, node: ast.AST) -> str | None:
         """The first key an expression reads: ``item_id``, ``body.username``."""
-        for item in ast.walk(node):
+        for item in walk(node):
             if isinstance(item, ast.Name) and item.id in self.ids:
                 return item.id
             if (
@@ -358,12 +359,12 @@ def _changed(handler: Function, fetch: ast.Call) -> bool:
     """Whether the record a load is bound to is then changed or deleted in the handler."""
     bound = {
         target.id
-        for node in ast.walk(handler)
-        if isinstance(node, ast.Assign) and any(item is fetch for item in ast.walk(node.value))
+        for node in walk(handler)
+        if isinstance(node, ast.Assign) and any(item is fetch for item in walk(node.value))
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    for node in ast.walk(handler):
+    for node in walk(handler):
         if isinstance(node, ast.Assign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(
@@ -395,10 +396,10 @@ def _shared(route: Route, model: str, is_user: bool) -> bool:
 def _aliases(handler: Function, ids: set[str]) -> set[str]:
     """Path ids and the names converted from them (``uid = UUID(item_id)``)."""
     found = set(ids)
-    for node in ast.walk(handler):
+    for node in walk(handler):
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-            names = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            names = {n.id for n in walk(node.value) if isinstance(n, ast.Name)}
             if (
                 isinstance(target, ast.Name)
                 and names & found
@@ -411,7 +412,7 @@ def _aliases(handler: Function, ids: set[str]) -> set[str]:
 
 
 def _mentions(node: ast.AST, names: set[str]) -> str | None:
-    return next((n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names), None)
+    return next((n.id for n in walk(node) if isinstance(n, ast.Name) and n.id in names), None)
 
 
 def _relates(handler: Function, callers: set[str], keys: Keys) -> bool:
@@ -420,17 +421,17 @@ def _relates(handler: Function, callers: set[str], keys: Keys) -> bool:
     changed = True
     while changed:
         changed = False
-        for node in ast.walk(handler):
+        for node in walk(handler):
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 if _mentions(node.value, derived) is None:
                     continue
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    for name in ast.walk(target):
+                    for name in walk(target):
                         if isinstance(name, ast.Name) and name.id not in derived:
                             derived.add(name.id)
                             changed = True
-    for node in ast.walk(handler):
+    for node in walk(handler):
         if isinstance(node, ast.Compare) and _mentions(node, derived):
             return True
         if isinstance(node, ast.If | ast.IfExp | ast.While | ast.Assert) and _mentions(
@@ -468,7 +469,7 @@ def _fetches(context: Context, module: Module, handler: Function, keys: Keys) ->
     """Calls in ``handler`` that load one record by one of ``keys``."""
     project = context.project
     scope = project.scope(handler)
-    for node in ast.walk(handler):
+    for node in walk(handler):
         if not isinstance(node, ast.Call):
             continue
         short = _callee_short(node)
@@ -541,7 +542,7 @@ def _helper_model(
     found = project.function(qualname) if qualname else None
     if found is not None:
         owner_module, function = found
-        for node in ast.walk(function):
+        for node in walk(function):
             if isinstance(node, ast.Call):
                 short = _callee_short(node)
                 loads = (short == "get" and len(node.args) >= 2) or (
@@ -592,7 +593,7 @@ def _owner_fields(context: Context, model: str | None) -> set[str] | None:
 
 def _points_at(value: ast.expr | None, annotation: ast.expr | None) -> str | None:
     """The table or class a foreign key or relationship refers to, when written down."""
-    for node in ast.walk(value) if value is not None else ():
+    for node in walk(value) if value is not None else ():
         if not isinstance(node, ast.Call):
             continue
         short = _callee_short(node)

@@ -56,6 +56,7 @@ from itertools import pairwise
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
@@ -231,7 +232,7 @@ class InsecureRandomness(Rule):
             if parents is None:
                 parents = {
                     id(child): node
-                    for node in ast.walk(module.tree)
+                    for node in walk(module.tree)
                     for child in ast.iter_child_nodes(node)
                 }
             target = _bound_name(call, parents)
@@ -259,7 +260,7 @@ def _makes_characters(call: ast.Call, callee: str) -> bool:
     population = call.args[0] if call.args else None
     if population is None:
         return False
-    for node in ast.walk(population):
+    for node in walk(population):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return True
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "range":
@@ -275,8 +276,8 @@ def _returned(function: Function, name: str) -> bool:
     return any(
         isinstance(node, ast.Return)
         and node.value is not None
-        and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
-        for node in ast.walk(function)
+        and any(isinstance(n, ast.Name) and n.id == name for n in walk(node.value))
+        for node in walk(function)
     )
 
 

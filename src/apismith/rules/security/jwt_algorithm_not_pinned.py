@@ -67,6 +67,7 @@ from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
 from apismith.project.values import last_assignment
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -163,7 +164,7 @@ def _from_header(
     project: Project, module: Module, node: ast.expr, function: Function | None
 ) -> bool:
     """Whether an ``algorithms`` expression reads ``alg`` from an unverified header."""
-    for inner in ast.walk(node):
+    for inner in walk(node):
         base: ast.expr | None = None
         if isinstance(inner, ast.Subscript) and _is_alg(inner.slice):
             base = inner.value

@@ -76,6 +76,7 @@ from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
 from apismith.project.values import last_assignment
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -217,14 +218,14 @@ def _chooses_key(project: Project, module: Module, function: Function, call: ast
     ``kid = jwt.decode(t, options=...)["iss"]`` then ``jwt.decode(t, KEYS[kid], ...)``.
     """
     derived: set[str] = set()
-    assigns = [node for node in ast.walk(function) if isinstance(node, ast.Assign)]
+    assigns = [node for node in walk(function) if isinstance(node, ast.Assign)]
     changed = True
     while changed:
         changed = False
         for assign in assigns:
             if not any(
                 inner is call or (isinstance(inner, ast.Name) and inner.id in derived)
-                for inner in ast.walk(assign.value)
+                for inner in walk(assign.value)
             ):
                 continue
             for target in assign.targets:
@@ -234,7 +235,7 @@ def _chooses_key(project: Project, module: Module, function: Function, call: ast
     if not derived:
         return False
     scope = project.scope(function)
-    for node in ast.walk(function):
+    for node in walk(function):
         if (
             not isinstance(node, ast.Call)
             or node is call
@@ -250,7 +251,7 @@ def _chooses_key(project: Project, module: Module, function: Function, call: ast
         if any(
             isinstance(inner, ast.Name) and inner.id in derived
             for argument in arguments
-            for inner in ast.walk(argument)
+            for inner in walk(argument)
         ):
             return True
     return False
@@ -261,7 +262,7 @@ def _validates(function: Function) -> bool:
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "validate"
-        for node in ast.walk(function)
+        for node in walk(function)
     )
 
 

@@ -103,6 +103,7 @@ from dataclasses import dataclass
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.values import last_assigned_anywhere, literal_keys
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, words
@@ -253,7 +254,7 @@ def _helpers_fed_with_bodies(context: Context, access: Access) -> set[int]:
         if not bodies:
             continue
         scope = project.scope(route.handler)
-        for node in ast.walk(route.handler):
+        for node in walk(route.handler):
             if not isinstance(node, ast.Call):
                 continue
             arguments = [*node.args, *(k.value for k in node.keywords)]
@@ -327,7 +328,7 @@ def _bound_model(
     typed = context.classes.get(types.get(node.id))
     if typed is not None:
         return typed.qualname if typed.kind == "orm" else None
-    for statement in ast.walk(function):
+    for statement in walk(function):
         if not (
             isinstance(statement, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == node.id for t in statement.targets)
@@ -504,6 +505,6 @@ def _setattr_loop(
 
 
 def _enclosing_loops(function: Function, node: ast.AST) -> Iterator[ast.For | ast.AsyncFor]:
-    for loop in ast.walk(function):
-        if isinstance(loop, ast.For | ast.AsyncFor) and any(n is node for n in ast.walk(loop)):
+    for loop in walk(function):
+        if isinstance(loop, ast.For | ast.AsyncFor) and any(n is node for n in walk(loop)):
             yield loop

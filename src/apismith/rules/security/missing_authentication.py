@@ -93,6 +93,7 @@ from itertools import pairwise
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.routes import MUTATING, Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, words
@@ -267,7 +268,7 @@ def _verifies_signature(context: Context, module: Module, function: Function, de
     if any("signature" in name or "sig" in words(name) for name in _argument_names(function)):
         return True
     scope = project.scope(function)
-    for node in ast.walk(function):
+    for node in walk(function):
         if not isinstance(node, ast.Call):
             continue
         name = project.resolve(module, node.func, scope) or ast.unparse(node.func)

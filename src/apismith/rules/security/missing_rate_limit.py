@@ -81,6 +81,7 @@ from collections.abc import Iterable
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function
 from apismith.project.routes import Container, Route
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -266,7 +267,7 @@ def _limited(route: Route) -> bool:
 
 def _mentions_mitigation(handler: Function) -> bool:
     """Whether the handler counts failed attempts, locks accounts or checks a captcha."""
-    for node in ast.walk(handler):
+    for node in walk(handler):
         name = None
         if isinstance(node, ast.Name):
             name = node.id

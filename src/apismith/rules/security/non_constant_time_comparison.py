@@ -69,6 +69,7 @@ from collections.abc import Iterable
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -320,4 +321,4 @@ def _looks_like_key(value: object) -> bool:
 def _mentions(node: ast.expr, secret: ast.expr) -> bool:
     """Whether ``node`` is computed from ``secret`` itself (``password == password.lower()``)."""
     wanted = ast.dump(secret)
-    return any(ast.dump(inner) == wanted for inner in ast.walk(node) if isinstance(inner, ast.expr))
+    return any(ast.dump(inner) == wanted for inner in walk(node) if isinstance(inner, ast.expr))

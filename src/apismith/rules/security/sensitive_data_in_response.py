@@ -77,6 +77,7 @@ from apismith.project.classes import ClassInfo
 from apismith.project.module import Function, Module
 from apismith.project.routes import Route
 from apismith.project.values import last_assigned_anywhere, literal_keys
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
@@ -140,10 +141,10 @@ class SensitiveDataInResponse(Rule):
 
     def _literals(self, route: Route, credentials: bool) -> Iterator[Report]:
         """``return {"password": user.hashed_password}``, also inside a response class."""
-        for node in ast.walk(route.handler):
+        for node in walk(route.handler):
             if not isinstance(node, ast.Return) or node.value is None:
                 continue
-            for item in ast.walk(node.value):
+            for item in walk(node.value):
                 if not isinstance(item, ast.Dict):
                     continue
                 for key, value in zip(item.keys, item.values, strict=True):
@@ -237,7 +238,7 @@ def _hidden(module: Module, statement: ast.stmt) -> bool:
 
 def _names(node: ast.expr) -> Iterator[str]:
     """Names in an annotation, also inside quoted forward references."""
-    for item in ast.walk(node):
+    for item in walk(node):
         if isinstance(item, ast.Name):
             yield item.id
         elif isinstance(item, ast.Attribute):
@@ -250,7 +251,7 @@ def _returned_records(context: Context, module: Module, handler: Function) -> It
     """ORM models of what a handler returns: typed parameters, loads bound to a name, queries."""
     project = context.project
     scope = project.scope(handler)
-    for node in ast.walk(handler):
+    for node in walk(handler):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
         value = node.value
@@ -267,7 +268,7 @@ def _returned_records(context: Context, module: Module, handler: Function) -> It
 
 def _loaded_model(context: Context, module: Module, node: ast.expr) -> ClassInfo | None:
     """The ORM model of ``db.get(M, id)``, ``db.query(M)...first()``, ``select(M)`` chains."""
-    for item in ast.walk(node):
+    for item in walk(node):
         if not isinstance(item, ast.Call) or not item.args:
             continue
         func = item.func

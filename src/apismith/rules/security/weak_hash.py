@@ -52,6 +52,7 @@ from itertools import pairwise
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
@@ -215,12 +216,12 @@ def _not_for_security(call: ast.Call) -> bool:
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in FILE_READS
         for argument in call.args
-        for node in ast.walk(argument)
+        for node in walk(argument)
     )
 
 
 def _parents(tree: ast.Module) -> dict[int, ast.AST]:
-    return {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    return {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
 
 
 def _targets(call: ast.Call, parents: dict[int, ast.AST]) -> list[str]:
@@ -248,7 +249,7 @@ def _argument_names(call: ast.Call) -> list[str]:
     """Names and attributes read by the call's arguments."""
     found: list[str] = []
     for argument in call.args:
-        for node in ast.walk(argument):
+        for node in walk(argument):
             if isinstance(node, ast.Name):
                 found.append(node.id)
             elif isinstance(node, ast.Attribute) and node.attr not in {"encode", "decode"}:

@@ -59,6 +59,7 @@ from collections.abc import Iterable, Iterator
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
@@ -231,7 +232,7 @@ def _hashed_password(call: ast.Call, callee: str, function: Function | None) -> 
     elif callee == "hashlib.new":
         arguments = arguments[1:]
     for argument in arguments:
-        for node in ast.walk(argument):
+        for node in walk(argument):
             name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
             if isinstance(name, str) and is_password(name):
                 return name
@@ -240,7 +241,7 @@ def _hashed_password(call: ast.Call, callee: str, function: Function | None) -> 
 
 def _hash_object(function: Function, name: str) -> bool:
     """Whether ``name`` is bound to ``hashlib.<algorithm>(...)`` in ``function``."""
-    for node in ast.walk(function):
+    for node in walk(function):
         if (
             isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
@@ -257,14 +258,14 @@ def _breach_check(call: ast.Call, function: Function | None) -> bool:
         return True
     if function is None:
         return False
-    for node in ast.walk(function):
+    for node in walk(function):
         if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)):
             continue
         upper = node.slice.upper
         prefix = (
             isinstance(upper, ast.Constant) and isinstance(upper.value, int) and upper.value <= 5
         )
-        if prefix and any(inner is call for inner in ast.walk(node.value)):
+        if prefix and any(inner is call for inner in walk(node.value)):
             return True
     return False
 
@@ -319,7 +320,7 @@ def _plain(value: ast.expr, function: Function) -> bool:
     if isinstance(value, ast.Attribute):
         return is_password(value.attr)
     if isinstance(value, ast.Name) and is_password(value.id):
-        for node in ast.walk(function):
+        for node in walk(function):
             if (
                 isinstance(node, ast.Assign)
                 and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)
@@ -360,7 +361,7 @@ def _record_model(
     typed = context.classes.get(project.scope(function).types.get(name))
     if typed is not None and typed.kind == "orm":
         return set(typed.fields)
-    for node in ast.walk(function):
+    for node in walk(function):
         if not (
             isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)

@@ -1,0 +1,30 @@
+"""The memoised walk visits exactly what ``ast.walk`` visits, in the same order."""
+
+from __future__ import annotations
+
+import ast
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apismith.project.walk import walk
+
+SOURCES = [
+    "def f(a, *b, c=1, **d):\n    return [x async for x in y if x] or {k: v for k, v in z}\n",
+    "class A(B, metaclass=M):\n    x: int = 1\n    def g(self):\n        with a as b, c:\n"
+    "            pass\n",
+    "match p:\n    case [1, *rest] | {'k': v}:\n        pass\n"
+    "    case _:\n        raise E from e\n",
+    "x = f'{a!r:>{w}}' + (lambda q: q)(1)\n",
+]
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(SOURCES), st.integers(min_value=0, max_value=60))
+def test_walk_matches_ast_walk_from_any_node(source: str, pick: int) -> None:
+    tree = ast.parse(source)
+    nodes = list(ast.walk(tree))
+    start = nodes[pick % len(nodes)]
+    expected = list(ast.walk(start))
+    assert walk(start) == expected
+    assert walk(start) is walk(start)  # memoised: the second call returns the stored list
