@@ -7,7 +7,7 @@ import ast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apismith.project.walk import walk
+from apismith.project.walk import children, walk
 
 SOURCES = [
     "def f(a, *b, c=1, **d):\n    return [x async for x in y if x] or {k: v for k, v in z}\n",
@@ -28,3 +28,9 @@ def test_walk_matches_ast_walk_from_any_node(source: str, pick: int) -> None:
     expected = list(ast.walk(start))
     assert walk(start) == expected
     assert walk(start) is walk(start)  # memoised: the second call returns the stored list
+
+
+@given(st.sampled_from(SOURCES))
+def test_children_match_iter_child_nodes(source: str) -> None:
+    for node in ast.walk(ast.parse(source)):
+        assert children(node) == list(ast.iter_child_nodes(node))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from apismith.project.classes import ClassCatalog
 from apismith.project.module import Function, Module
 from apismith.project.project import Project, Scope
-from apismith.project.walk import walk
+from apismith.project.walk import children, walk
 
 NETWORK, DATABASE, SLEEP, PROCESS, HASHING, FILE = (
     "network",
@@ -715,7 +715,7 @@ def own_nodes(function: Function) -> tuple[ast.AST, ...]:
         found.append(node)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(children(node)))
     result = tuple(found)
     _NODES[function] = result
     return result

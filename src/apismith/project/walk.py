@@ -17,18 +17,21 @@ def walk(node: ast.AST) -> list[ast.AST]:
     if cached is not None:
         return cached
     found = [node]
-    append = found.append
     position = 0
     while position < len(found):
-        current = found[position]
+        found.extend(children(found[position]))
         position += 1
-        for name in current._fields:
-            value = getattr(current, name, None)
-            if isinstance(value, ast.AST):
-                append(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        append(item)
     setattr(node, _CACHE, found)
+    return found
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The direct children of ``node`` in field order, as :func:`ast.iter_child_nodes` gives."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, ast.AST))
     return found
