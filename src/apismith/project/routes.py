@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from apismith.project.classes import ClassCatalog
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
-from apismith.project.project import Project
+from apismith.project.project import BUILTINS, Project
 from apismith.project.walk import walk
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
@@ -424,9 +424,18 @@ class RouteModel:
         pairs = [*zip(positional, defaults, strict=True)]
         pairs += list(zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True))
         path_names = set(PATH_PARAM.findall(path))
+        opaque = module.index.function_owner.get(
+            id(function)
+        ) is not None and postponed_annotations(module)
         params: list[Param] = []
         for argument, default in pairs:
             if argument.arg in {"self", "cls"}:
+                continue
+            if opaque and unresolvable_annotation(module, argument.annotation):
+                # FastAPI evaluates a string annotation in the module's globals only: one that
+                # names a local of the enclosing function stays a forward reference, and the
+                # parameter, ``Depends`` and all, becomes a plain query parameter.
+                params.append(Param(argument.arg, "query", argument.annotation, None, argument))
                 continue
             params.append(self._parameter(module, argument, default, path_names))
         return params
@@ -535,17 +544,13 @@ class RouteModel:
                 dependency.authenticates = True
                 return
             method = "__call__" if isinstance(target, ast.Call) else "__init__"
-            member = next(
-                (
-                    s
-                    for s in definition.body
-                    if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == method
-                ),
-                None,
-            )
-            function = member
+            function = _class_method(definition, method)
         elif isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
             function = definition
+            if isinstance(target, ast.Call):  # ``Depends(factory(...))``: what it returns
+                product = self._product(owner, definition)
+                if product is not None:
+                    owner, function = product
         if function is None:
             dependency.authenticates = bool(AUTH_NAME.search(dependency.label))
             return
@@ -564,9 +569,48 @@ class RouteModel:
         dependency.authenticates = (
             own
             or bool(AUTH_NAME.search(function.name))
+            or bool(AUTH_NAME.search(qualname.rpartition(".")[2]))
             or any(child.authenticates for child in dependency.children)
         )
         dependency.path_reads |= _path_param_reads(function)
+
+    def _product(
+        self, module: Module, factory: Function, depth: int = 0
+    ) -> tuple[Module, Function] | None:
+        """The callable a dependency factory returns: a nested function, or an instance's
+        ``__call__`` (of a nested or project class), following factories of factories."""
+        if depth > 8:
+            return None
+        nested = {
+            node.name: node
+            for node in walk(factory)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node is not factory
+        }
+        for node in walk(factory):
+            if not isinstance(node, ast.Return) or node.value is None:
+                continue
+            value = node.value
+            if isinstance(value, ast.Name) and isinstance(nested.get(value.id), Function):
+                return module, nested[value.id]  # type: ignore[return-value]
+            if not isinstance(value, ast.Call):
+                continue
+            definition: tuple[Module, ast.AST] | None = None
+            if isinstance(value.func, ast.Name) and value.func.id in nested:
+                definition = module, nested[value.func.id]
+            else:
+                callee = self.project.resolve(module, value.func)
+                definition = self.project.lookup(callee) if callee else None
+            if definition is None:
+                continue
+            owner, found = definition
+            if isinstance(found, ast.ClassDef):
+                call = _class_method(found, "__call__")
+                if call is not None:
+                    return owner, call
+            elif isinstance(found, Function):
+                return self._product(owner, found, depth + 1)
+        return None
 
     def _is_scheme_class(self, module: Module, node: ast.ClassDef, depth: int = 0) -> bool:
         if depth > 20:
@@ -742,6 +786,36 @@ def _is_collection_of_models(
         return False
     inner = model.project.annotation_type(module, annotation.slice)
     return model.classes.get(inner) is not None
+
+
+def postponed_annotations(module: Module) -> bool:
+    """Whether the module has ``from __future__ import annotations``."""
+    for statement in module.tree.body[:12]:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            if any(alias.name == "annotations" for alias in statement.names):
+                return True
+    return False
+
+
+def unresolvable_annotation(module: Module, annotation: ast.expr | None) -> bool:
+    """Whether an annotation names something that is neither imported, defined at module
+    level nor a builtin: evaluated in the module's globals, it fails."""
+    if annotation is None:
+        return False
+    return any(
+        isinstance(node, ast.Name)
+        and node.id not in module.imports
+        and node.id not in module.bindings
+        and node.id not in BUILTINS
+        for node in walk(annotation)
+    )
+
+
+def _class_method(node: ast.ClassDef, name: str) -> Function | None:
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name == name:
+            return statement
+    return None
 
 
 def _authenticates_itself(project: Project, module: Module, function: Function) -> bool:
