@@ -156,11 +156,41 @@ AUTH_APP = {
             if session is None:
                 raise HTTPException(status_code=401)
     """,
+    "app/factories.py": """
+        from __future__ import annotations
+
+        from typing import Annotated
+        from fastapi import Depends
+        from app.deps import get_current_user
+
+        def requires_role(role: str):
+            async def dependency(user: Annotated[str, Depends(get_current_user)]) -> str:
+                return user
+            return dependency
+
+        def closure_guard(role: str):
+            checker = get_current_user
+
+            async def dependency(user: Annotated[str, Depends(checker)]) -> str:
+                return user
+            return dependency
+
+        class Guard:
+            def __call__(self, user: Annotated[str, Depends(get_current_user)]) -> str:
+                return user
+
+        def make_guard() -> Guard:
+            return Guard()
+
+        def guard_of_guard() -> Guard:
+            return make_guard()
+    """,
     "app/main.py": """
         from typing import Annotated
         from fastapi import APIRouter, Depends, FastAPI, Security
         from app.deps import CurrentUser, admin_only, api_key, bearer, get_current_user
         from app.deps import paginate, verify_session
+        from app.factories import closure_guard, guard_of_guard, make_guard, requires_role
 
         app = FastAPI()
         open_router = APIRouter()
@@ -190,6 +220,18 @@ AUTH_APP = {
         @open_router.get("/key")
         def key(k: str = Depends(api_key)): ...
 
+        @open_router.get("/role", dependencies=[Depends(requires_role("admin"))])
+        def role(): ...
+
+        @open_router.get("/closure", dependencies=[Depends(closure_guard("admin"))])
+        def closure(): ...
+
+        @open_router.get("/guarded")
+        def guarded(user: Annotated[str, Depends(make_guard())]): ...
+
+        @open_router.get("/twice")
+        def twice(user: Annotated[str, Depends(guard_of_guard())]): ...
+
         app.include_router(open_router)
         app.include_router(secured, prefix="/s")
         app.include_router(open_router, prefix="/locked", dependencies=[Depends(get_current_user)])
@@ -209,6 +251,10 @@ def test_authentication_through_every_kind_of_dependency(tree: Tree) -> None:
     assert auth["/s/inside"] == "get_current_user"
     assert auth["/key"] == "api_key"
     assert auth["/locked/public"] == "get_current_user"
+    assert auth["/role"] == "requires_role"
+    assert auth["/closure"] is None  # FastAPI cannot see the closure's Depends: a query param
+    assert auth["/guarded"] == "make_guard"
+    assert auth["/twice"] == "guard_of_guard"
 
 
 @pytest.mark.slow
