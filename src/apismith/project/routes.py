@@ -791,9 +791,12 @@ def _is_collection_of_models(
 def postponed_annotations(module: Module) -> bool:
     """Whether the module has ``from __future__ import annotations``."""
     for statement in module.tree.body[:12]:
-        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
-            if any(alias.name == "annotations" for alias in statement.names):
-                return True
+        if (
+            isinstance(statement, ast.ImportFrom)
+            and statement.module == "__future__"
+            and any(alias.name == "annotations" for alias in statement.names)
+        ):
+            return True
     return False
 
 
