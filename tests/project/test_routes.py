@@ -90,6 +90,61 @@ LAYOUTS: dict[str, tuple[dict[str, str], str]] = {
         },
         "svc.main:app",
     ),
+    "router-factories": (
+        {
+            "kit/__init__.py": "",
+            "kit/oauth.py": """
+                from typing import Literal
+                from fastapi import APIRouter
+
+                def provider_router(name: str, *, callback: Literal["GET", "POST"] = "GET"):
+                    router = APIRouter(prefix=f"/{name}")
+
+                    @router.get("/authorize")
+                    async def authorize(): ...
+
+                    @router.api_route("/callback", methods=[callback])
+                    async def on_callback(): ...
+
+                    return router
+
+                def crud_router(resource: str, with_delete: bool = False) -> APIRouter:
+                    router = APIRouter()
+
+                    @router.get("/" + resource)
+                    def listing(): ...
+
+                    return router
+
+                def plain_router() -> APIRouter:
+                    router = APIRouter(prefix="/plain")
+
+                    @router.get("/")
+                    def plain(): ...
+
+                    return router
+            """,
+            "kit/main.py": """
+                from fastapi import APIRouter, FastAPI
+                from kit.oauth import crud_router, plain_router, provider_router
+
+                auth = APIRouter(prefix="/auth")
+                auth.include_router(provider_router("github"))
+                auth.include_router(provider_router("apple", callback="POST"))
+                books = crud_router("books")
+
+                @books.get("/books/count")
+                def count(): ...
+
+                app = FastAPI()
+                app.include_router(auth)
+                app.include_router(books, prefix="/v1")
+                app.include_router(crud_router(resource="films"))
+                app.include_router(plain_router())
+            """,
+        },
+        "kit.main:app",
+    ),
     "mounted-sub-app": (
         {
             "portal/__init__.py": "",

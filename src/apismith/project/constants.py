@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
 from apismith.project.module import Module
 from apismith.project.project import Project
 
+Bindings = Mapping[str, tuple[Module, ast.expr]]
 
-def constant_str(project: Project, module: Module, node: ast.expr, depth: int = 0) -> str | None:
-    """The string an expression always evaluates to, or None when it cannot be told."""
+
+def constant_str(
+    project: Project, module: Module, node: ast.expr, depth: int = 0, env: Bindings | None = None
+) -> str | None:
+    """The string an expression always evaluates to, or None when it cannot be told.
+
+    ``env`` binds local names (a factory's parameters) to the expressions they were given.
+    """
     if depth > 10:
         return None
     if isinstance(node, ast.Constant):
@@ -18,18 +26,21 @@ def constant_str(project: Project, module: Module, node: ast.expr, depth: int = 
         parts: list[str] = []
         for value in node.values:
             if isinstance(value, ast.FormattedValue):
-                inner = constant_str(project, module, value.value, depth + 1)
+                inner = constant_str(project, module, value.value, depth + 1, env)
                 if inner is None:
                     return None
                 parts.append(inner)
             else:
-                part = constant_str(project, module, value, depth + 1)
+                part = constant_str(project, module, value, depth + 1, env)
                 parts.append(part or "")
         return "".join(parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left = constant_str(project, module, node.left, depth + 1)
-        right = constant_str(project, module, node.right, depth + 1)
+        left = constant_str(project, module, node.left, depth + 1, env)
+        right = constant_str(project, module, node.right, depth + 1, env)
         return left + right if left is not None and right is not None else None
+    if env and isinstance(node, ast.Name) and node.id in env:
+        owner, bound = env[node.id]
+        return constant_str(project, owner, bound, depth + 1)
     if isinstance(node, ast.Name | ast.Attribute):
         return _named_constant(project, module, node, depth)
     return None

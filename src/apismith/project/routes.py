@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from apismith.project.classes import ClassCatalog
-from apismith.project.constants import constant_str
+from apismith.project.constants import Bindings, constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import BUILTINS, Project
 from apismith.project.walk import walk
@@ -111,7 +111,7 @@ class Operation:
     path: str
     module: Module
     handler: Function
-    decorator: ast.expr
+    decorator: ast.Call
     keywords: dict[str, ast.expr]
     params: list[Param]
     dependencies: list[Dependency]
@@ -200,11 +200,17 @@ class RouteModel:
         self._modules = [m for m in project.modules if not m.is_test]
         self._callers: dict[str, list[tuple[Module, ast.Call, Function | None]]] | None = None
         self._resolving = 0
+        self._instances: dict[int, Container] = {}
+        self._templates: set[str] = set()
+        self._pending: list[tuple[Container, Container, Bindings]] = []
         for module in self._modules:
             self._find_containers(module)
         for module in self._modules:
             self._find_operations(module)
             self._find_wiring(module)
+        for instance, template, env in self._pending:
+            rebound = [self._rebind(op, env) for op in template.operations]
+            instance.operations[:0] = rebound  # before those declared on the instance itself
         self.routes: list[Route] = self._flatten()
 
     # -- containers ----------------------------------------------------------------------------
@@ -293,6 +299,8 @@ class RouteModel:
             inner = self.container_for(module, node.value, function)
             if inner is not None:
                 return inner
+        if isinstance(node, ast.Call):  # ``include_router(make_router("x"))``
+            return self._factory_result(module, node)
         qualname = self.project.resolve(module, node)
         if qualname is None:
             return self._through_parameter(module, node, function)
@@ -305,10 +313,39 @@ class RouteModel:
         return None
 
     def _factory_result(self, module: Module, call: ast.Call) -> Container | None:
+        """The app or router a factory call returns: one instance per call when the factory
+        takes parameters, since prefixes and paths may be built from them."""
+        if id(call) in self._instances:
+            return self._instances[id(call)]
         factory = self.project.function(self.project.resolve(module, call.func))
         if factory is None:
             return None
-        owner, function = factory
+        template = self._factory_template(factory[0], factory[1])
+        if template is None or not _parametrised(factory[1]):
+            return template
+        env = _bindings(factory[0], factory[1], module, call)
+        instance = Container(
+            f"{template.qualname}<{module.name}:{call.lineno}:{call.col_offset}>",
+            template.kind,
+            template.module,
+            template.node,
+            dependencies=template.dependencies,
+            includes=template.includes,
+            mounts=template.mounts,
+        )
+        prefix_node = _kw(template.node, "prefix")
+        if prefix_node is not None:
+            instance.prefix = (
+                constant_str(self.project, template.module, prefix_node, env=env) or ""
+            )
+        template.parents += 1
+        self._templates.add(template.qualname)
+        self._pending.append((instance, template, env))
+        self.containers[instance.qualname] = instance
+        self._instances[id(call)] = instance
+        return instance
+
+    def _factory_template(self, owner: Module, function: Function) -> Container | None:
         for statement in walk(function):
             if not isinstance(statement, ast.Return):
                 continue
@@ -346,7 +383,9 @@ class RouteModel:
                     continue
                 path_node = decorator.args[0] if decorator.args else _kw(decorator, "path")
                 path = constant_str(self.project, module, path_node) if path_node else None
-                methods = (verb.upper(),) if verb != "api_route" else _methods(decorator)
+                methods = (
+                    (verb.upper(),) if verb != "api_route" else self._methods(module, decorator)
+                )
                 container.operations.append(
                     self._operation(module, function, decorator, methods, path or "")
                 )
@@ -364,7 +403,9 @@ class RouteModel:
             path_node = call.args[0] if call.args else _kw(call, "path")
             path = constant_str(self.project, module, path_node) if path_node else None
             container.operations.append(
-                self._operation(handler[0], handler[1], call, _methods(call), path or "")
+                self._operation(
+                    handler[0], handler[1], call, self._methods(module, call), path or ""
+                )
             )
 
     def _operation(
@@ -658,6 +699,27 @@ class RouteModel:
                     parent.mounts.append((path, child.qualname))
                     child.parents += 1
 
+    def _rebind(self, operation: Operation, env: Bindings) -> Operation:
+        """A factory's operation as one call of the factory declares it."""
+        declaration = operation.decorator
+        path_node = declaration.args[0] if declaration.args else _kw(declaration, "path")
+        path = (
+            constant_str(self.project, operation.module, path_node, env=env) if path_node else None
+        )
+        methods = operation.methods
+        if _kw(declaration, "methods") is not None:
+            methods = self._methods(operation.module, declaration, env)
+        return replace(operation, path=path or operation.path, methods=methods)
+
+    def _methods(
+        self, module: Module, call: ast.Call, env: Bindings | None = None
+    ) -> tuple[str, ...]:
+        node = _kw(call, "methods")
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            found = [constant_str(self.project, module, e, env=env) for e in node.elts]
+            return tuple(m.upper() for m in found if m) or ("GET",)
+        return ("GET",)
+
     def _through_parameter(
         self, module: Module, node: ast.expr, function: Function | None
     ) -> Container | None:
@@ -699,6 +761,8 @@ class RouteModel:
         # Routers wired where the model cannot see (a loop, a plugin system) still serve
         # their operations: list them under their own prefix rather than lose them.
         for container in self.containers.values():
+            if container.qualname in self._templates:
+                continue  # a factory's router: its instances stand for it
             if container.qualname not in visited and container.operations:
                 self._collect(container, "", [], routes, set(), visited)
         return routes
@@ -754,16 +818,39 @@ def _kw(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
-def _methods(call: ast.Call) -> tuple[str, ...]:
-    node = _kw(call, "methods")
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        found = [
-            e.value.upper()
-            for e in node.elts
-            if isinstance(e, ast.Constant) and isinstance(e.value, str)
-        ]
-        return tuple(found) or ("GET",)
-    return ("GET",)
+def _parametrised(function: Function) -> bool:
+    """Whether a factory builds a prefix, path or method list from its parameters."""
+    arguments = function.args
+    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    for node in walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        built = [k.value for k in node.keywords if k.arg in {"prefix", "path", "methods"}]
+        if node.args and isinstance(node.func, ast.Attribute):
+            built.append(node.args[0])  # ``@router.get(path)``, ``add_api_route(path, ...)``
+        for expression in built:
+            if any(isinstance(n, ast.Name) and n.id in names for n in walk(expression)):
+                return True
+    return False
+
+
+def _bindings(owner: Module, function: Function, module: Module, call: ast.Call) -> Bindings:
+    """A factory's parameters bound to the arguments of one call (and to their defaults)."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    env: dict[str, tuple[Module, ast.expr]] = {}
+    first_default = len(positional) - len(arguments.defaults)
+    defaults = list(zip(positional[first_default:], arguments.defaults, strict=True))
+    keyword_defaults = zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+    for argument, default in [*defaults, *keyword_defaults]:
+        if default is not None:
+            env[argument.arg] = (owner, default)
+    for argument, value in zip(positional, call.args, strict=False):
+        env[argument.arg] = (module, value)
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            env[keyword.arg] = (module, keyword.value)
+    return env
 
 
 def _label(node: ast.expr) -> str:
