@@ -51,6 +51,11 @@ REQUEST_TYPES = frozenset(
         "starlette.websockets.WebSocket",
     }
 )
+REQUEST_FORMS = frozenset(
+    f"fastapi.security{module}.{name}"
+    for module in ("", ".oauth2")
+    for name in ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
+)
 HTML_RESPONSES = frozenset({"fastapi.responses.HTMLResponse", "starlette.responses.HTMLResponse"})
 URL_LIKE = frozenset({S.URL, S.REDIRECT})
 # Calls that build a URL from its parts: the scheme and host come first.
@@ -317,9 +322,17 @@ class _FunctionFlow:
 
     def _dependency_taint(self, param: Param) -> Taint | None:
         dependency = param.dependency
-        if dependency is None or dependency.function is None:
+        if dependency is None:
+            return None
+        if dependency.function is None:
+            # A form class FastAPI fills from the request body: every field is the client's.
+            if dependency.target in REQUEST_FORMS:
+                return Taint.of(f"source:{param.name}")
             return None
         owner, function = dependency.function
+        if function.name == "__init__" and self.engine.inputs.get(id(function)):
+            # A class dependency: its instance holds what its constructor took from the request.
+            return Taint.of(f"source:{param.name}")
         returned = self.engine.summary(owner, function).returns
         return returned.only("source:") if returned is not None else None
 
