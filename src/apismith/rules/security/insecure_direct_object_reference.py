@@ -183,6 +183,10 @@ OWNER_TARGETS = frozenset(
         "orgs",
         "workspace",
         "workspaces",
+        "author",
+        "authors",
+        "creator",
+        "creators",
     }
 )
 TENANT_PARAMS = frozenset(
