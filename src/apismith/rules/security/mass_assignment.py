@@ -6,7 +6,7 @@ body, `Model.model_validate(body)` for SQLModel tables, `obj.sqlmodel_update(bod
 `for key, value in body.model_dump().items(): setattr(obj, key, value)` loops, when the body
 can carry a privileged field (`is_admin`, `is_superuser`, `role`, `permissions`, `is_active`,
 `is_verified`, `balance`, `credits`, `plan`, `tier`, role flags such as `is_editor`, references
-to an owner such as `owner_id`, `user_id`, `author_id`, `customer_id`, ...)
+to an owner such as `owner_id`, `user_id`, `author_id`, `creator_id`, ...)
 that the model also has, or when the body is an untyped `dict`.
 
 Fields removed with `model_dump(exclude={...})`, kept out with `include={...}`, or set
@@ -140,7 +140,7 @@ PRIVILEGED = frozenset(
 # Roles a boolean flag can grant, beyond ``PRIVILEGED_ROLES``.
 OWNER_ROLES = frozenset({"admin", "superuser", "owner", "verified", "premium", "approved"})
 # What an ``<owner>_id`` column points at when it decides who a record belongs to.
-OWNERS = frozenset({"owner", "user", "author", "creator", "account", "customer", "seller"})
+OWNERS = frozenset({"owner", "user", "author", "creator", "account"})
 ACCOUNT_STATE = frozenset({"is_active", "is_verified", "verified", "email_verified"})
 ACCOUNT_MODELS = frozenset(
     {"user", "account", "member", "customer", "profile", "employee", "person", "admin"}
@@ -306,8 +306,8 @@ def privileged_field(name: str) -> bool:
     """Whether a client setting this field changes who it is or who owns what.
 
     The listed names, role flags (``is_editor``, ``is_owner``) and references to an owner
-    (``author_id``, ``customer_id``). A tenant chosen in the body (``organization_id``) is
-    usually checked against the caller's memberships, and is not counted.
+    (``author_id``, ``creator_id``). A tenant or customer chosen in the body
+    (``organization_id``) is usually checked against the caller's memberships: not counted.
     """
     if name in PRIVILEGED:
         return True
