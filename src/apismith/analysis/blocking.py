@@ -313,6 +313,7 @@ class BlockingCalls:
         self._active: set[int] = set()
         self._frames: dict[int, Frame] = {}
         self._classes: dict[int, ast.ClassDef] = {}
+        self._locals: dict[int, frozenset[str]] = {}
         self._self_types: dict[int, dict[str, str]] = {}
         for module in project.modules:
             for node in module.index.classes:
@@ -391,6 +392,8 @@ class BlockingCalls:
             alias = frame.single.get(node.id)
             if found is None and isinstance(alias, ast.Subscript | ast.Attribute):
                 return self.value_type(frame, alias, depth + 1)
+            if found is None and alias is None and node.id not in self._local_names(frame.function):
+                return self._global_type(frame.module, node.id, depth + 1)
             return found
         if isinstance(node, ast.Attribute) and _is_self(node.value):
             owner = self._classes.get(id(frame.function))
@@ -404,6 +407,49 @@ class BlockingCalls:
             return f"{base}.{node.attr if isinstance(node, ast.Attribute) else '[]'}"
         if isinstance(node, ast.Call):
             return self.project.type_of(frame.module, node, frame.scope)
+        return None
+
+    def _local_names(self, function: Function) -> frozenset[str]:
+        """Parameters and names a function assigns: they hide module-level names."""
+        found = self._locals.get(id(function))
+        if found is None:
+            arguments = function.args
+            found = frozenset(
+                [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+                + [
+                    node.id
+                    for node in ast.walk(function)
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                ]
+            )
+            self._locals[id(function)] = found
+        return found
+
+    def _global_type(self, module: Module, name: str, depth: int) -> str | None:
+        """Type of a module-level name bound to an expression, also when imported from another
+        module (``db = MongoClient(url)["app"]`` is ``pymongo.MongoClient.[]``)."""
+        if depth > 8:
+            return None
+        value: object = module.bindings.get(name)
+        if name in module.imports:
+            found = self.project.lookup(self.project.canonical(module.imports[name]))
+            if found is None:
+                return None
+            module, value = found
+        return self._expression_type(module, value, depth) if isinstance(value, ast.expr) else None
+
+    def _expression_type(self, module: Module, value: ast.expr, depth: int) -> str | None:
+        """Type of an expression evaluated at module level."""
+        if isinstance(value, ast.Name):
+            found = self.project.type_of(module, value)
+            return found or self._global_type(module, value.id, depth + 1)
+        if isinstance(value, ast.Attribute | ast.Subscript):
+            base = self._expression_type(module, value.value, depth + 1)
+            if base is None:
+                return None
+            return f"{base}.{value.attr if isinstance(value, ast.Attribute) else '[]'}"
+        if isinstance(value, ast.Call):
+            return self.project.type_of(module, value)
         return None
 
     def session_call(self, frame: Frame, call: ast.Call) -> str | None:

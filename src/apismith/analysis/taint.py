@@ -52,8 +52,16 @@ REQUEST_TYPES = frozenset(
         "starlette.websockets.WebSocket",
     }
 )
+REQUEST_FORMS = frozenset(
+    f"fastapi.security{module}.{name}"
+    for module in ("", ".oauth2")
+    for name in ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
+)
 HTML_RESPONSES = frozenset({"fastapi.responses.HTMLResponse", "starlette.responses.HTMLResponse"})
 URL_LIKE = frozenset({S.URL, S.REDIRECT})
+# Sinks whose defect is how a string was built: a helper that runs a statement, command or
+# template it is given unchanged moves the finding to the callers that build it.
+BUILT_STRINGS = frozenset({S.SQL, S.COMMAND, S.TEMPLATE})
 # Calls that build a URL from its parts: the scheme and host come first.
 URL_BUILDERS = frozenset({"urllib.parse.urlunparse", "urllib.parse.urlunsplit"})
 # Methods of URL objects that only change the query string.
@@ -130,13 +138,32 @@ def _join(*taints: Taint | None) -> Taint | None:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """Client data reaching a sink: where, of which kind, from what, through which calls."""
+    """Client data reaching a sink: where, of which kind, from what, through which calls.
+
+    ``runs_at`` is set when the hit is placed where the string is built and handed to a helper
+    that runs it unchanged: the sink itself is there.
+    """
 
     kind: str
     module: Module
     node: ast.expr
     sources: tuple[str, ...]
     via: tuple[str, ...] = ()
+    runs_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SinkParam:
+    """A parameter of a function that reaches a sink: ``passthrough`` when the function hands
+    it to the sink unchanged, so the defect is where its callers build it."""
+
+    param: str
+    kind: str
+    module: Module
+    node: ast.expr
+    via: tuple[str, ...]
+    passthrough: bool = False
+    runs_at: str | None = None
 
 
 @dataclass(slots=True)
@@ -144,9 +171,7 @@ class Summary:
     """What a call of a function does with its arguments."""
 
     returns: Taint | None = None
-    sink_params: list[tuple[str, str, Module, ast.expr, tuple[str, ...]]] = field(
-        default_factory=list
-    )
+    sink_params: list[SinkParam] = field(default_factory=list)
     guarded_paths: bool = False
     guarded_urls: bool = False
 
@@ -318,9 +343,17 @@ class _FunctionFlow:
 
     def _dependency_taint(self, param: Param) -> Taint | None:
         dependency = param.dependency
-        if dependency is None or dependency.function is None:
+        if dependency is None:
+            return None
+        if dependency.function is None:
+            # A form class FastAPI fills from the request body: every field is the client's.
+            if dependency.target in REQUEST_FORMS:
+                return Taint.of(f"source:{param.name}")
             return None
         owner, function = dependency.function
+        if function.name == "__init__" and self.engine.inputs.get(id(function)):
+            # A class dependency: its instance holds what its constructor took from the request.
+            return Taint.of(f"source:{param.name}")
         returned = self.engine.summary(owner, function).returns
         return returned.only("source:") if returned is not None else None
 
@@ -649,18 +682,34 @@ class _FunctionFlow:
         """Taint of a call into project code, reporting sinks the arguments reach there."""
         summary = self.engine.summary(module, function)
         bound = self._bind_arguments(node, function)
-        for param, kind, sink_module, sink, via in summary.sink_params:
+        expressions = _bound_expressions(node, function)
+        for entry in summary.sink_params:
+            kind = entry.kind
             if self._guarded(kind):
                 continue
-            argument = bound.get(param)
+            argument = bound.get(entry.param)
             taint = argument.unsafe_for(kind) if argument is not None else None
             if taint is None:
                 continue
-            here = (f"{self.module.relpath}:{node.lineno}", *via)
+            built = expressions.get(entry.param)
+            if entry.passthrough and built is not None and not self._is_param(built):
+                # The helper runs what it is given: the defect is the value built here.
+                runs_at = entry.runs_at or f"{entry.module.relpath}:{entry.node.lineno}"
+                if taint.sources():
+                    hit = Hit(kind, self.module, built, tuple(taint.sources()), (), runs_at)
+                    self.engine.report(hit)
+                for own in taint.params():
+                    self._sink_param(SinkParam(own, kind, self.module, built, (), False, runs_at))
+                continue
+            here = (f"{self.module.relpath}:{node.lineno}", *entry.via)
             if taint.sources():
-                self.engine.report(Hit(kind, sink_module, sink, tuple(taint.sources()), here))
+                hit = Hit(kind, entry.module, entry.node, tuple(taint.sources()), here)
+                self.engine.report(hit)
+            passthrough = entry.passthrough and self._is_untouched_param(built)
             for own in taint.params():
-                self._sink_param((own, kind, sink_module, sink, here))
+                self._sink_param(
+                    SinkParam(own, kind, entry.module, entry.node, here, passthrough, entry.runs_at)
+                )
         returned = summary.returns
         if returned is None:
             return None
@@ -733,7 +782,7 @@ class _FunctionFlow:
             return
         for argument in arguments:
             if argument is not None:
-                self._check_value(kind, node, self.expr(argument))
+                self._check_value(kind, node, self.expr(argument), argument)
 
     def _guarded(self, kind: str) -> bool:
         """Whether this function checks the values it sends to sinks of ``kind``."""
@@ -786,23 +835,56 @@ class _FunctionFlow:
                     return True
         return False
 
-    def _sink_param(self, entry: tuple[str, str, Module, ast.expr, tuple[str, ...]]) -> None:
+    def _sink_param(self, entry: SinkParam) -> None:
         """Record that a parameter reaches a sink, once (loops and the second pass repeat)."""
-        param, kind, _, sink, via = entry
-        key = (param, kind, id(sink), via)
+        key = (entry.param, entry.kind, id(entry.node), entry.via)
         if key not in self._recorded:
             self._recorded.add(key)
             self.summary.sink_params.append(entry)
 
-    def _check_value(self, kind: str, node: ast.expr, taint: Taint | None) -> None:
-        """Report ``taint`` reaching the sink ``node`` unless it was made safe for ``kind``."""
+    def _is_param(self, node: ast.expr) -> bool:
+        """Whether ``node`` names a parameter of this function."""
+        arguments = self.function.args
+        names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        return isinstance(node, ast.Name) and node.id in names
+
+    def _is_untouched_param(self, node: ast.expr | None) -> bool:
+        """Whether ``node`` is a parameter of this function that it never rebinds."""
+        if not isinstance(node, ast.Name) or not self._is_param(node):
+            return False
+        return not any(
+            isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, ast.Store)
+            for n in ast.walk(self.function)
+        )
+
+    def _check_value(
+        self, kind: str, node: ast.expr, taint: Taint | None, argument: ast.expr | None = None
+    ) -> None:
+        """Report ``taint`` reaching the sink ``node`` (through ``argument``) unless it was made
+        safe for ``kind``."""
         taint = taint.unsafe_for(kind) if taint is not None else None
         if taint is None:
             return
         if taint.sources():
             self.engine.report(Hit(kind, self.module, node, tuple(taint.sources())))
+        passthrough = kind in BUILT_STRINGS and self._is_untouched_param(argument)
         for param in taint.params():
-            self._sink_param((param, kind, self.module, node, ()))
+            self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
+
+
+def _bound_expressions(node: ast.Call, function: Function) -> dict[str, ast.expr]:
+    """The argument expression a call passes for each named parameter of ``function``."""
+    names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    if names and names[0] in {"self", "cls"} and isinstance(node.func, ast.Attribute):
+        names = names[1:]
+    positional: list[ast.expr] = []
+    for argument in node.args:
+        if isinstance(argument, ast.Starred):
+            break
+        positional.append(argument)
+    found = dict(zip(names, positional, strict=False))
+    found.update({k.arg: k.value for k in node.keywords if k.arg is not None})
+    return found
 
 
 def _calls_in(statement: ast.stmt) -> Iterator[ast.Call]:

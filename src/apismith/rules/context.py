@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from apismith.analysis.blocking import BlockingCalls, mapped_classes
+from apismith.analysis.reach import request_functions
 from apismith.analysis.taint import Hit, TaintEngine
 from apismith.config import Config
 from apismith.project.classes import ClassCatalog
@@ -52,6 +53,11 @@ class Context:
     def blocking(self) -> BlockingCalls:
         """Which calls block or query the database, shared by the performance rules."""
         return BlockingCalls(self.project, mapped_classes(self.classes))
+
+    @cached_property
+    def request_functions(self) -> set[int]:
+        """``id`` of every project function that runs while some request is handled."""
+        return request_functions(self.routes, self.blocking)
 
     @cached_property
     def taint_hits(self) -> list[Hit]:

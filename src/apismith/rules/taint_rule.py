@@ -13,6 +13,8 @@ def taint_reports(context: Context, kind: str, template: str) -> Iterator[Report
     for hit in context.hits(kind):
         sources = ", ".join(f"`{source}`" for source in hit.sources)
         message = template.format(sources=sources)
-        if hit.via:
+        if hit.runs_at:
+            message += f" (run by the helper at {hit.runs_at})"
+        elif hit.via:
             message += f" (through the call at {hit.via[0]})"
         yield Report(hit.module, hit.node, message)

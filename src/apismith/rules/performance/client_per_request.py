@@ -13,8 +13,11 @@ file descriptors or the database refuses connections (CWE-400).
 
 ## Known problems
 Objects created once and cached (a `global`, an attribute of `app.state`, an `lru_cache`d
-factory) are not reported. In a `yield` dependency only engines and pools are reported: a
-client opened and closed around one request there is a deliberate choice.
+factory) are not reported. In a `yield` dependency or a `@contextmanager` factory only
+engines and pools are reported: a client opened and closed around one operation there is a
+deliberate choice. Nor are clients (not pools) configured by the call that creates them (its
+parameters, or an event hook or transport it defines), which one shared client could not
+replace as is.
 
 ## Example
 ```python
@@ -123,6 +126,7 @@ POOLS = frozenset(
     }
 )
 MAX_DEPTH = 4
+CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 
 class ClientPerRequest(Rule):
@@ -166,11 +170,16 @@ class _Finder:
         self.done.add(id(function))
         frame = self.analysis.frame(module, function)
         kept = _kept_values(function)
+        scoped = scoped or self._context_manager(module, function)
         for call in immediate_calls(function, awaited_too=True):
             name = self.project.resolve(module, call.func, frame.scope)
             pool = name in POOLS
             if name in HTTP_CLIENTS or pool:
-                if id(call) in kept or id(call) in self.reported or (scoped and not pool):
+                if (
+                    id(call) in kept
+                    or id(call) in self.reported
+                    or (not pool and (scoped or _configured_per_call(function, call)))
+                ):
                     continue
                 self.reported.add(id(call))
                 yield self._report(module, call, role, via, pool)
@@ -180,6 +189,12 @@ class _Finder:
                 owner, callee = target
                 name_of = callee.name if callee.name != "__init__" else short(call.func)
                 yield from self.visit(owner, callee, role, False, (*via, name_of))
+
+    def _context_manager(self, module: Module, function: Function) -> bool:
+        """``@contextmanager`` / ``@asynccontextmanager``: a factory that scopes what it yields."""
+        return any(
+            self.project.resolve(module, d) in CONTEXT_MANAGERS for d in function.decorator_list
+        )
 
     def _cached(self, module: Module, function: Function) -> bool:
         return any(
@@ -204,6 +219,23 @@ class _Finder:
             severity=Severity.MEDIUM if pool else None,
             confidence=Confidence.MEDIUM if via else None,
         )
+
+
+def _configured_per_call(function: Function, call: ast.Call) -> bool:
+    """Whether the constructor is configured by this call's own values: the function's
+    parameters or a function it defines (an event hook, a transport), so that one shared client
+    could not serve every call as it is."""
+    arguments = function.args
+    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    names -= {"self", "cls"}
+    names |= {
+        n.name for n in own_nodes(function) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    return any(
+        isinstance(node, ast.Name) and node.id in names
+        for keyword in call.keywords
+        for node in ast.walk(keyword.value)
+    )
 
 
 def _kept_values(function: Function) -> set[int]:

@@ -24,7 +24,8 @@ Modules under `docs/`, `fixtures/` or `mocks/`, seed scripts and tests are not r
 Weak defaults such as `"changeme"` are reported: they work until someone overrides them.
 Defaults of pydantic-settings fields are reported (with low confidence) only for signing keys
 and the application's own admin credentials: a forgotten override of a database password
-fails to connect, a forgotten signing key lets anyone forge tokens. Placeholder values
+fails to connect, a forgotten signing key lets anyone forge tokens; a provider's live key
+(`sk_live_...`, `AKIA...`, `ghp_...`) is reported as a default too. Placeholder values
 (`"dummy"`, `"fake"`, `"example"`, `"...-valid"`) are not reported.
 
 ## Example
@@ -86,6 +87,11 @@ MENTIONS_SECRET = re.compile(
 )
 # Settings whose default, left in production, lets anyone forge tokens or log in as an admin.
 SIGNING_KEY = re.compile(r"secret_?key|secret$|jwt|signing|admin|superuser|root", re.I)
+# Values that are a provider's live credential whatever they are bound to.
+PROVIDER_TOKEN = re.compile(
+    r"^(sk|rk)_live_[0-9A-Za-z]{16,}$|^AKIA[0-9A-Z]{16}$|^gh[pousr]_[0-9A-Za-z]{30,}$"
+    r"|^xox[abposr]-[0-9A-Za-z-]{10,}$|^SG\.[\w-]{16,}\.[\w-]{16,}$|^AIza[\w-]{35}$"
+)
 WORDY_NAMES = re.compile(r"(password|passwd|pwd|passphrase|token)$")
 PLACEHOLDER = re.compile(
     r"^<.*>$|\$\{.*\}|\{\{.*\}\}|\{[A-Za-z_][A-Za-z0-9_]*\}|^%\(.*\)s$|^\$[A-Za-z_]+$"
@@ -282,7 +288,7 @@ def _assignment(
     for target in targets:
         name = _target_name(target)
         if name is not None and _literal_secret(value, name):
-            if setting and not SIGNING_KEY.search(name):
+            if setting and not (SIGNING_KEY.search(name) or PROVIDER_TOKEN.match(str(value.value))):
                 continue  # a dev default for a backing service fails closed when not overridden
             if setting:
                 yield Report(

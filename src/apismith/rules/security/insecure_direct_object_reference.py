@@ -184,6 +184,10 @@ OWNER_TARGETS = frozenset(
         "orgs",
         "workspace",
         "workspaces",
+        "author",
+        "authors",
+        "creator",
+        "creators",
     }
 )
 TENANT_PARAMS = frozenset(

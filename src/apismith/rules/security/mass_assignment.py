@@ -5,7 +5,8 @@ Finds ORM models filled from a whole request body: `Model(**body.model_dump())`,
 body, `Model.model_validate(body)` for SQLModel tables, `obj.sqlmodel_update(body...)`, and
 `for key, value in body.model_dump().items(): setattr(obj, key, value)` loops, when the body
 can carry a privileged field (`is_admin`, `is_superuser`, `role`, `permissions`, `is_active`,
-`is_verified`, `balance`, `credits`, `owner_id`, `user_id`, `account_id`, `plan`, `tier`, ...)
+`is_verified`, `balance`, `credits`, `plan`, `tier`, role flags such as `is_editor`, references
+to an owner such as `owner_id`, `user_id`, `author_id`, `creator_id`, ...)
 that the model also has, or when the body is an untyped `dict`.
 
 Fields removed with `model_dump(exclude={...})`, kept out with `include={...}`, or set
@@ -106,7 +107,7 @@ from apismith.project.values import last_assigned_anywhere, literal_keys
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
-from apismith.rules.security._access import Access, words
+from apismith.rules.security._access import PRIVILEGED_ROLES, Access, words
 
 PRIVILEGED = frozenset(
     {
@@ -137,6 +138,10 @@ PRIVILEGED = frozenset(
         "is_premium",
     }
 )
+# Roles a boolean flag can grant, beyond ``PRIVILEGED_ROLES``.
+OWNER_ROLES = frozenset({"admin", "superuser", "owner", "verified", "premium", "approved"})
+# What an ``<owner>_id`` column points at when it decides who a record belongs to.
+OWNERS = frozenset({"owner", "user", "author", "creator", "account"})
 ACCOUNT_STATE = frozenset({"is_active", "is_verified", "verified", "email_verified"})
 ACCOUNT_MODELS = frozenset(
     {"user", "account", "member", "customer", "profile", "employee", "person", "admin"}
@@ -280,7 +285,9 @@ def _judge(
         return f"{what} is filled from {source.description}: the client chooses every column"
     columns = _columns(context, model)
     kind = set(words(_short(model or "")))
-    privileged = {f for f in source.fields & PRIVILEGED if columns is None or f in columns}
+    privileged = {
+        f for f in source.fields if privileged_field(f) and (columns is None or f in columns)
+    }
     if not kind & ACCOUNT_MODELS:
         privileged -= ACCOUNT_STATE
     status = "status" in source.fields and (columns is None or "status" in columns)
@@ -294,6 +301,21 @@ def _judge(
         f"{what} is filled from {source.description}: the client can set {names} through "
         f"`{_short(source.schema or '')}`"
     )
+
+
+def privileged_field(name: str) -> bool:
+    """Whether a client setting this field changes who it is or who owns what.
+
+    The listed names, role flags (``is_editor``, ``is_owner``) and references to an owner
+    (``author_id``, ``creator_id``). A tenant or customer chosen in the body
+    (``organization_id``) is usually checked against the caller's memberships: not counted.
+    """
+    if name in PRIVILEGED:
+        return True
+    parts = words(name)
+    if len(parts) >= 2 and parts[0] == "is":
+        return parts[-1] in PRIVILEGED_ROLES | OWNER_ROLES
+    return len(parts) >= 2 and parts[-1] == "id" and parts[-2] in OWNERS
 
 
 def _columns(context: Context, model: str | None) -> set[str] | None:

@@ -5,7 +5,8 @@ annotation) with a field named like a password or password hash, a secret, a tok
 key, a private key, a social security or card number or a one-time code, also in nested
 models; a route without `response_model` that returns an ORM record whose model has such a
 column (`return user` for a `User` with `hashed_password`); and a returned dict literal that
-copies such a value from a record (`{"password": user.hashed_password}`).
+copies such a value from a record (`{"password": user.hashed_password}`, or
+`user["password_hash"]` of a document).
 
 ## Why is this bad?
 Password hashes can be cracked offline, and tokens, keys and personal data in a response end
@@ -148,13 +149,12 @@ class SensitiveDataInResponse(Rule):
                 if not isinstance(item, ast.Dict):
                     continue
                 for key, value in zip(item.keys, item.values, strict=True):
+                    record = _record_of(value)
                     if not (
-                        isinstance(key, ast.Constant)
-                        and isinstance(key.value, str)
-                        and isinstance(value, ast.Attribute)
+                        isinstance(key, ast.Constant) and isinstance(key.value, str) and record
                     ):
                         continue
-                    owner = set(words(ast.unparse(value.value)))
+                    owner = set(words(ast.unparse(record)))
                     if not _is_secret(key.value, credentials or not owner & ACCOUNTS):
                         continue
                     yield Report(
@@ -163,6 +163,19 @@ class SensitiveDataInResponse(Rule):
                         f"`{route.method} {route.path}` (`{route.handler.name}`) returns "
                         f"`{ast.unparse(value)}` as `{key.value}`",
                     )
+
+
+def _record_of(value: ast.expr) -> ast.expr | None:
+    """The record a value is read from: ``user`` of ``user.password`` or ``user["password"]``."""
+    if isinstance(value, ast.Attribute):
+        return value.value
+    if (
+        isinstance(value, ast.Subscript)
+        and isinstance(value.slice, ast.Constant)
+        and isinstance(value.slice.value, str)
+    ):
+        return value.value
+    return None
 
 
 def _credentials_allowed(route: Route) -> bool:
