@@ -145,6 +145,59 @@ LAYOUTS: dict[str, tuple[dict[str, str], str]] = {
         },
         "kit.main:app",
     ),
+    "wiring-helpers": (
+        {
+            "hub/__init__.py": "",
+            "hub/config.py": """
+                from pydantic_settings import BaseSettings
+
+                class Settings(BaseSettings):
+                    api_prefix: str = "/api"
+
+                def get_settings() -> Settings:
+                    return Settings()
+            """,
+            "hub/main.py": """
+                from fastapi import APIRouter, FastAPI
+                from hub.config import Settings, get_settings
+
+                items_router = r = APIRouter()
+
+                @r.get("/items")
+                def items(): ...
+
+                sub = APIRouter()
+
+                @sub.get("/token")
+                def token(): ...
+
+                def add_routes(router: APIRouter) -> APIRouter:
+                    router.include_router(sub, prefix="/oauth")
+                    return router
+
+                plain = add_routes(APIRouter())
+                tenant = add_routes(APIRouter(prefix="/{tenant}"))
+
+                inner = FastAPI()
+
+                @inner.get("/hello")
+                def hello(): ...
+
+                def build() -> FastAPI:
+                    settings = get_settings()
+                    defaults = Settings()
+                    application = FastAPI()
+                    application.include_router(items_router, prefix=settings.api_prefix)
+                    application.include_router(plain, prefix=defaults.api_prefix + "/v2")
+                    application.include_router(tenant)
+                    application.mount("/", inner)
+                    return application
+
+                app = build()
+            """,
+        },
+        "hub.main:app",
+    ),
     "mounted-sub-app": (
         {
             "portal/__init__.py": "",

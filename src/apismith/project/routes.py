@@ -253,22 +253,37 @@ class RouteModel:
 
     def _find_containers(self, module: Module) -> None:
         for assign, owner in module.index.assigns:
-            target = assign.targets[0] if isinstance(assign, ast.Assign) else assign.target
+            targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+            names = [target.id for target in targets if isinstance(target, ast.Name)]
             value = assign.value
-            if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
+            if not names or not isinstance(value, ast.Call):
                 continue
             kind = self._container_class(module, value)
             if kind is None:
                 continue
-            qualname = self._local_name(module, owner, target.id)
-            container = Container(qualname, kind, module, value)
-            for keyword in value.keywords:
-                if keyword.arg == "prefix":
-                    container.prefix = constant_str(self.project, module, keyword.value) or ""
-                elif keyword.arg == "dependencies":
-                    container.dependencies = self._dependency_list(module, keyword.value)
-            container.dependencies += self._subclass_dependencies(module, value)
-            self.containers[qualname] = container
+            container = self._new_container(
+                self._local_name(module, owner, names[0]), kind, module, value, owner
+            )
+            for alias in names[1:]:  # ``items_router = r = APIRouter()``: one object, two names
+                self.containers[self._local_name(module, owner, alias)] = container
+
+    def _new_container(
+        self, qualname: str, kind: str, module: Module, call: ast.Call, owner: Function | None
+    ) -> Container:
+        container = Container(qualname, kind, module, call)
+        for keyword in call.keywords:
+            if keyword.arg == "prefix":
+                container.prefix = self._string(module, keyword.value, owner) or ""
+            elif keyword.arg == "dependencies":
+                container.dependencies = self._dependency_list(module, keyword.value)
+        container.dependencies += self._subclass_dependencies(module, call)
+        self.containers[qualname] = container
+        return container
+
+    def _string(self, module: Module, node: ast.expr, function: Function | None) -> str | None:
+        """A constant string, reading locals' types (``settings = get_settings()``)."""
+        scope = self.project.scope(function) if function is not None else None
+        return constant_str(self.project, module, node, scope=scope)
 
     def _subclass_dependencies(self, module: Module, call: ast.Call) -> list[Dependency]:
         """Dependencies a project router subclass passes to ``super().__init__``."""
@@ -299,8 +314,13 @@ class RouteModel:
             inner = self.container_for(module, node.value, function)
             if inner is not None:
                 return inner
-        if isinstance(node, ast.Call):  # ``include_router(make_router("x"))``
-            return self._factory_result(module, node)
+        if isinstance(node, ast.Call):  # ``include_router(make_router("x"))``, ``APIRouter()``
+            kind = self._container_class(module, node)
+            if kind is None:
+                return self._factory_result(module, node)
+            inline = f"{module.name}.<{kind} at {node.lineno}:{node.col_offset}>"
+            known = self.containers.get(inline)
+            return known or self._new_container(inline, kind, module, node, function)
         qualname = self.project.resolve(module, node)
         if qualname is None:
             return self._through_parameter(module, node, function)
@@ -320,6 +340,9 @@ class RouteModel:
         factory = self.project.function(self.project.resolve(module, call.func))
         if factory is None:
             return None
+        passed = self._passed_through(factory[1], module, call)
+        if passed is not None:
+            return passed
         template = self._factory_template(factory[0], factory[1])
         if template is None or not _parametrised(factory[1]):
             return template
@@ -344,6 +367,23 @@ class RouteModel:
         self.containers[instance.qualname] = instance
         self._instances[id(call)] = instance
         return instance
+
+    def _passed_through(
+        self, function: Function, module: Module, call: ast.Call
+    ) -> Container | None:
+        """``def add_routes(r): ...; return r``: the container the call passes in."""
+        arguments = function.args
+        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+        for statement in walk(function):
+            if isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name):
+                name = statement.value.id
+                if name in positional and positional.index(name) < len(call.args):
+                    argument: ast.expr | None = call.args[positional.index(name)]
+                else:
+                    argument = _kw(call, name)
+                if argument is not None:
+                    return self.container_for(module, argument, None)
+        return None
 
     def _factory_template(self, owner: Module, function: Function) -> Container | None:
         for statement in walk(function):
@@ -677,27 +717,46 @@ class RouteModel:
             func = call.func
             if not isinstance(func, ast.Attribute) or func.attr not in {"include_router", "mount"}:
                 continue
-            parent = self.container_for(module, func.value, owner)
-            if parent is None:
-                continue
-            if func.attr == "include_router":
-                child_node = call.args[0] if call.args else _kw(call, "router")
-                child = self.container_for(module, child_node, owner) if child_node else None
-                if child is None:
-                    continue
-                prefix_node = _kw(call, "prefix")
-                prefix = constant_str(self.project, module, prefix_node) if prefix_node else ""
-                dependencies = self._dependency_list(module, _kw(call, "dependencies"))
-                parent.includes.append((child.qualname, prefix or "", dependencies))
-                child.parents += 1
-            else:
-                path_node = call.args[0] if call.args else _kw(call, "path")
-                app_node = call.args[1] if len(call.args) > 1 else _kw(call, "app")
-                child = self.container_for(module, app_node, owner) if app_node else None
-                path = constant_str(self.project, module, path_node) if path_node else None
-                if child is not None and path is not None:
-                    parent.mounts.append((path, child.qualname))
-                    child.parents += 1
+            for parent in self._containers_for(module, func.value, owner):
+                self._wire(module, call, owner, parent)
+
+    def _wire(
+        self, module: Module, call: ast.Call, owner: Function | None, parent: Container
+    ) -> None:
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "include_router":
+            child_node = call.args[0] if call.args else _kw(call, "router")
+            child = self.container_for(module, child_node, owner) if child_node else None
+            if child is None:
+                return
+            prefix_node = _kw(call, "prefix")
+            prefix = self._string(module, prefix_node, owner) if prefix_node else ""
+            dependencies = self._dependency_list(module, _kw(call, "dependencies"))
+            parent.includes.append((child.qualname, prefix or "", dependencies))
+            child.parents += 1
+            return
+        path_node = call.args[0] if call.args else _kw(call, "path")
+        app_node = call.args[1] if len(call.args) > 1 else _kw(call, "app")
+        child = self.container_for(module, app_node, owner) if app_node else None
+        path = self._string(module, path_node, owner) if path_node else None
+        if child is not None and path is not None:
+            parent.mounts.append((path.rstrip("/"), child.qualname))  # as Starlette's Mount
+            child.parents += 1
+
+    def _containers_for(
+        self, module: Module, node: ast.expr, function: Function | None
+    ) -> list[Container]:
+        """Like :meth:`container_for`, but every container a parameter is called with."""
+        local = self.container_for(module, node, function)
+        if local is not None and not self._is_parameter(node, function):
+            return [local]
+        return self._callers_containers(module, node, function)
+
+    @staticmethod
+    def _is_parameter(node: ast.expr, function: Function | None) -> bool:
+        if function is None or not isinstance(node, ast.Name):
+            return False
+        arguments = function.args
+        return node.id in {a.arg for a in (*arguments.posonlyargs, *arguments.args)}
 
     def _rebind(self, operation: Operation, env: Bindings) -> Operation:
         """A factory's operation as one call of the factory declares it."""
@@ -724,11 +783,18 @@ class RouteModel:
         self, module: Module, node: ast.expr, function: Function | None
     ) -> Container | None:
         """``def wire(app): app.include_router(...)``: the app its callers pass in."""
+        found = self._callers_containers(module, node, function)
+        return found[0] if found else None
+
+    def _callers_containers(
+        self, module: Module, node: ast.expr, function: Function | None
+    ) -> list[Container]:
+        """The containers callers of ``function`` pass as the parameter ``node`` names."""
         if function is None or not isinstance(node, ast.Name) or self._resolving > 5:
-            return None
+            return []
         names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
         if node.id not in names:
-            return None
+            return []
         position = names.index(node.id)
         if self._callers is None:
             self._callers = {}
@@ -738,17 +804,18 @@ class RouteModel:
                     if callee is not None:
                         self._callers.setdefault(callee, []).append((other, call, caller))
         qualname = f"{module.name}.{function.name}"
+        found: list[Container] = []
         self._resolving += 1
         try:
             for other, call, caller in self._callers.get(qualname, []):
                 argument = call.args[position] if len(call.args) > position else None
                 argument = argument or _kw(call, node.id)
-                found = self.container_for(other, argument, caller) if argument else None
-                if found is not None:
-                    return found
+                container = self.container_for(other, argument, caller) if argument else None
+                if container is not None and all(container is not known for known in found):
+                    found.append(container)
         finally:
             self._resolving -= 1
-        return None
+        return found
 
     def _flatten(self) -> list[Route]:
         roots = [c for c in self.containers.values() if c.kind == "app" and not c.parents]
