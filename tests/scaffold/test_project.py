@@ -145,6 +145,15 @@ def test_empty_directory_is_used_and_a_file_is_refused(tmp_path: Path) -> None:
         new_project("orders", tmp_path, force=True)
 
 
+def test_unwritable_target_is_a_clear_error(tmp_path: Path) -> None:
+    parent = tmp_path / "a-file"
+    parent.write_text("")
+    with pytest.raises(UsageError, match="cannot write"):
+        new_project("billing", parent)
+    result = CliRunner().invoke(app, ["new", "project", "billing", "-d", str(parent)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
 def test_failed_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "child").write_text("")

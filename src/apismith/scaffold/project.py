@@ -118,6 +118,10 @@ def new_project(name: str, parent: Path, force: bool = False) -> NewProject:
         raise UsageError(f"{root}: directory is not empty (use --force to write into it)")
     answers = Answers(project=name, apismith_version=__version__)
     files = render_project(answers)
-    write_files(root, files)
-    record(root, answers, files)
+    try:
+        write_files(root, files)
+        record(root, answers, files)
+    except OSError as error:
+        where = error.filename or root
+        raise UsageError(f"{where}: cannot write: {error.strerror or error}") from None
     return NewProject(root=root, files=len(files))
