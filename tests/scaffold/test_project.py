@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from apismith.errors import UsageError
 from apismith.scaffold.project import (
     ANSWERS_FILE,
     BASE_FILE,
+    MAX_NAME_LENGTH,
     check_project_name,
     new_project,
     write_atomic,
@@ -78,6 +81,27 @@ def test_resources_plug_into_router_and_models_in_sorted_order() -> None:
     assert '    "Invoice",\n    "OutboxMessage",\n    "Payment",' in models
 
 
+@pytest.mark.parametrize("name", ["a", "billing", "x" * MAX_NAME_LENGTH])
+def test_generated_code_is_ruff_clean_whatever_the_name_length(name: str, tmp_path: Path) -> None:
+    views = [
+        View("invoice", "Invoice", "invoices"),
+        View("a_very_long_resource_name_indeed", "AVeryLongResourceNameIndeed", "a_very_longs"),
+        View("m" * 30, "M" + "m" * 29, "m" * 31),
+    ]
+    for path, text in render_project(Answers(name, "0", views)).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_a_missing_template_tree_renders_nothing() -> None:
     assert render_tree("no-such-tree", {}) == {}
 
@@ -89,6 +113,8 @@ def test_a_missing_template_tree_renders_nothing() -> None:
         ("2fast", "lower-case"),
         ("my-api", "lower-case"),
         ("", "lower-case"),
+        ("a" * 41, "at most 40"),
+        ("billing_", "underscore"),
         ("class", "keyword"),
         ("match", "keyword"),
         ("json", "shadow"),
