@@ -40,3 +40,18 @@ def request_functions(routes: RouteModel, analysis: BlockingCalls) -> set[int]:
                     if passed is not None:
                         stack.append(passed)
     return seen
+
+
+def called_functions(analysis: BlockingCalls) -> set[int]:
+    """``id`` of every project function that some call of the project runs."""
+    project = analysis.project
+    found: set[int] = set()
+    for module in project.modules:
+        for call, owner in module.index.calls:
+            scope = project.scope(owner) if owner is not None else None
+            target = project.function(project.resolve(module, call.func, scope))
+            if target is None and owner is not None:
+                target = analysis.callee(analysis.frame(module, owner), call)
+            if target is not None:
+                found.add(id(target[1]))
+    return found

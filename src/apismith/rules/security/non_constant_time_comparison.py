@@ -19,7 +19,10 @@ out words such as `"bearer"` and placeholder checks such as `secret_key == "chan
 secret kept in a module-level constant is always reported. Token names are ignored in
 modules that import a text tokenizer (`transformers`, `nltk`, `spacy`, ...). Comparing a
 password with its confirmation or a secret with its previous value is not reported, nor are
-SQLAlchemy column expressions (`Token.value == token`) and enum members.
+SQLAlchemy column expressions (`Token.value == token`) and enum members. A comparison in a
+function that the project calls only from code no request runs (a queue worker reconciling
+a payment processor's object with a stored copy) cannot be timed by a client and is not
+reported.
 
 ## Example
 ```python
@@ -161,7 +164,7 @@ class NonConstantTimeComparison(Rule):
         tokens_are_text = module.imports_any(*TOKENIZERS)
         built = _query_arguments(module)
         for compare, function in module.index.compares:
-            if id(compare) in built:
+            if id(compare) in built or context.outside_requests(function):
                 continue
             where = f" in `{function.name}`" if function is not None else ""
             if function is not None and NOT_GUESSING_FUNCTIONS & set(_segments(function.name)):
