@@ -648,6 +648,8 @@ class _FunctionFlow:
             if func.attr in S.STRING_METHODS and (string_receiver or receiver_taint is not None):
                 return self._fixed_prefix(node, _join(*(self.expr(a) for a in arguments)))
         target = self.project.function(callee)
+        if target is None and isinstance(func, ast.Attribute) and _is_self(func.value):
+            target = self._own_method(func.attr)
         if target is not None:
             return self._through(node, target[0], target[1])
         if callee in S.SQL_BUILDERS:
@@ -662,6 +664,28 @@ class _FunctionFlow:
         if isinstance(func, ast.Attribute) and not _names_module(self.project, self.module, func):
             return None
         return _join(*(self.expr(a) for a in arguments))
+
+    def _own_method(self, name: str) -> tuple[Module, Function] | None:
+        """``self.name`` in a method: the method of the enclosing class or of its bases."""
+        owner = self.module.index.method_class.get(id(self.function))
+        module: Module = self.module
+        for _ in range(10):
+            if owner is None:
+                return None
+            for statement in owner.body:
+                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    statement.name == name
+                ):
+                    return module, statement
+            found = None
+            for base in owner.bases:
+                found = self.project.lookup(self.project.resolve(module, base) or "")
+                if found is not None and isinstance(found[1], ast.ClassDef):
+                    break
+            if found is None or not isinstance(found[1], ast.ClassDef):
+                return None
+            module, owner = found[0], found[1]
+        return None
 
     def _deferred(self, node: ast.Call, callee: str | None) -> Taint | None:
         """``tasks.add_task(helper, x)`` and friends: a call of ``helper(x)`` run later."""
@@ -869,6 +893,10 @@ class _FunctionFlow:
         passthrough = kind in BUILT_STRINGS and self._is_untouched_param(argument)
         for param in taint.params():
             self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
+
+
+def _is_self(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id in {"self", "cls"}
 
 
 def _bound_expressions(node: ast.Call, function: Function) -> dict[str, ast.expr]:
