@@ -671,20 +671,22 @@ class _FunctionFlow:
         module: Module = self.module
         for _ in range(10):
             if owner is None:
-                return None
-            for statement in owner.body:
-                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and (
-                    statement.name == name
-                ):
-                    return module, statement
-            found = None
-            for base in owner.bases:
-                found = self.project.lookup(self.project.resolve(module, base) or "")
-                if found is not None and isinstance(found[1], ast.ClassDef):
-                    break
-            if found is None or not isinstance(found[1], ast.ClassDef):
-                return None
-            module, owner = found[0], found[1]
+                break
+            method = next(
+                (
+                    s
+                    for s in owner.body
+                    if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == name
+                ),
+                None,
+            )
+            if method is not None:
+                return module, method
+            bases = [
+                self.project.lookup(self.project.resolve(module, b) or "") for b in owner.bases
+            ]
+            classes = [(m, c) for m, c in filter(None, bases) if isinstance(c, ast.ClassDef)]
+            module, owner = classes[0] if classes else (module, None)
         return None
 
     def _deferred(self, node: ast.Call, callee: str | None) -> Taint | None:
