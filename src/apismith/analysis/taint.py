@@ -583,13 +583,20 @@ class _FunctionFlow:
         parts = _string_parts(node)
         if parts == [node]:
             return taint
+        # Origins interpolated before the host is complete choose where the URL points;
+        # the others only choose a path or query on that host.
+        choosing: set[str] = set()
         for position, part in enumerate(parts):
+            if _fixed_destination(text):
+                break
             if isinstance(part, str):
                 text += part
                 continue
             part_taint = self.expr(part)
             if part_taint is not None and not part_taint.sanitized >= URL_LIKE:
-                break
+                choosing |= {o for o, kinds in part_taint.safe.items() if not kinds >= URL_LIKE}
+                if part_taint.only("source:") is not None:
+                    break  # client data in the host: nothing after it is fixed
             if position:
                 text += "x"
                 continue
@@ -601,8 +608,8 @@ class _FunctionFlow:
                 text += "https"
             else:
                 text += "https://host/"
-        if FIXED_HOST.match(text) or (len(text) > 1 and text[0] == "/" and text[1] not in "/\\"):
-            return taint.made_safe(URL_LIKE)
+        if _fixed_destination(text):
+            return Taint({o: k if o in choosing else k | URL_LIKE for o, k in taint.safe.items()})
         return taint
 
     def _call(self, node: ast.Call) -> Taint | None:
@@ -895,6 +902,13 @@ class _FunctionFlow:
         passthrough = kind in BUILT_STRINGS and self._is_untouched_param(argument)
         for param in taint.params():
             self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
+
+
+def _fixed_destination(text: str) -> bool:
+    """Whether a URL prefix fixes where it points: a scheme and host, or a local path."""
+    return bool(FIXED_HOST.match(text)) or (
+        len(text) > 1 and text[0] == "/" and text[1] not in "/\\"
+    )
 
 
 def _is_self(node: ast.expr) -> bool:
