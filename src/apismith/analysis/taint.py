@@ -61,6 +61,12 @@ URL_LIKE = frozenset({S.URL, S.REDIRECT})
 # Sinks whose defect is how a string was built: a helper that runs a statement, command or
 # template it is given unchanged moves the finding to the callers that build it.
 BUILT_STRINGS = frozenset({S.SQL, S.COMMAND, S.TEMPLATE})
+# Generic types whose values are made of their type arguments' values only.
+CONTAINERS = frozenset(
+    {"list", "set", "frozenset", "tuple", "typing.Optional", "typing.Union"}
+    | {f"typing.{name}" for name in ("List", "Set", "FrozenSet", "Tuple", "Sequence", "Iterable")}
+    | {f"collections.abc.{name}" for name in ("Sequence", "Iterable", "Collection", "Set")}
+)
 # Calls that build a URL from its parts: the scheme and host come first.
 URL_BUILDERS = frozenset({"urllib.parse.urlunparse", "urllib.parse.urlunsplit"})
 # Methods of URL objects that only change the query string.
@@ -234,10 +240,22 @@ class TaintEngine:
     def safe_type(self, module: Module, annotation: ast.expr | None) -> bool:
         """Whether values of an annotation carry no text the client chooses: numbers, dates,
         enumerations, literals."""
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
+            return bool(sides) and all(self.safe_type(module, side) for side in sides)
         if isinstance(annotation, ast.Subscript):
             outer = self.project.resolve(module, annotation.value)
             if outer in {"typing.Literal", "typing_extensions.Literal"}:
                 return True
+            if outer in {"typing.Annotated", "typing_extensions.Annotated"} and isinstance(
+                annotation.slice, ast.Tuple
+            ):
+                return self.safe_type(module, annotation.slice.elts[0])
+            if (outer or "").removeprefix("builtins.") in CONTAINERS:
+                inner = annotation.slice
+                items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                items = [i for i in items if not _is_none(i) and not _is_ellipsis(i)]
+                return bool(items) and all(self.safe_type(module, item) for item in items)
         type_name = self.project.annotation_type(module, annotation)
         if type_name in S.SAFE_TYPES:
             return True
@@ -902,6 +920,14 @@ class _FunctionFlow:
         passthrough = kind in BUILT_STRINGS and self._is_untouched_param(argument)
         for param in taint.params():
             self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_ellipsis(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
 
 
 def _fixed_destination(text: str) -> bool:
