@@ -12,8 +12,10 @@ the service (CWE-489). The auto-reloader watches the file system and is meant fo
 development only.
 
 ## Known problems
-Only literal `True` is reported: `debug=settings.DEBUG` depends on the deployment and is not
-reported even when the setting defaults to `True`. `reload=True` inside a function or under
+`debug=settings.DEBUG` is reported (with medium confidence) when the settings field defaults
+to `True`, and `debug=DEBUG` when the project binds `DEBUG = True`: debug mode is on wherever
+the deployment forgets to switch it off. A setting read from the environment without such a
+default is not reported. `reload=True` inside a function or under
 `if __name__ == "__main__":` is taken as a development entry point and not reported.
 
 ## Example
@@ -85,6 +87,18 @@ class DebugModeEnabled(Rule):
                     call,
                     f"`{ast.unparse(call.func)}(debug=True)` shows tracebacks to clients",
                 )
+            elif (
+                callee in APP_CLASSES
+                and debug is not None
+                and _true_by_default(context, module, debug)
+            ):
+                yield Report(
+                    module,
+                    call,
+                    f"`{ast.unparse(call.func)}(debug={ast.unparse(debug)})` shows tracebacks to "
+                    "clients: the setting is `True` unless the deployment overrides it",
+                    confidence=Confidence.MEDIUM,
+                )
             elif callee in UVICORN_RUN and _is_true(debug):
                 yield Report(
                     module, call, "`uvicorn.run(..., debug=True)` runs the server in debug mode"
@@ -117,6 +131,18 @@ class DebugModeEnabled(Rule):
                         assign,
                         f"`{ast.unparse(target)} = True` shows tracebacks to clients",
                     )
+
+
+def _true_by_default(context: Context, module: Module, node: ast.expr) -> bool:
+    """``DEBUG`` bound to ``True`` in the project, or a settings field ``DEBUG: bool = True``."""
+    project = context.project
+    if isinstance(node, ast.Attribute):
+        info = context.classes.get(project.type_of(module, node.value))
+        if info is not None and info.kind == "settings":
+            field = info.fields.get(node.attr)
+            return isinstance(field, ast.AnnAssign | ast.Assign) and _is_true(field.value)
+    found = project.lookup(project.resolve(module, node) or "")
+    return found is not None and isinstance(found[1], ast.expr) and _is_true(found[1])
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
