@@ -2,8 +2,9 @@
 ## What it does
 Finds `GET` path operations that return every row of a table: the list they return comes from
 `db.query(M).all()`, `session.scalars(select(M)).all()`, `session.execute(stmt).scalars().all()`,
-`session.exec(select(M)).all()`, `M.all()` (Tortoise, ormar) or a raw `SELECT` without `LIMIT`,
-with no `.limit()`, `.first()` or pagination. A repository function that builds the list for
+`session.exec(select(M)).all()`, `M.all()` (Tortoise, ormar), a raw `SELECT` without `LIMIT`,
+or a MongoDB `find()` read to the end (`.to_list(None)`, `list(cursor)`), with no `.limit()`,
+`.first()` or pagination. A repository function that builds the list for
 such a route is reported at its own query.
 
 ## Why is this bad?
@@ -12,9 +13,9 @@ memory, serialises it and sends it, and a few concurrent calls exhaust the worke
 the database (CWE-770).
 
 ## Known problems
-Queries filtered on a parent (`where(Item.owner_id == owner_id)`) are reported with low
-confidence: such lists are often small. Pagination done by another helper the route calls, or
-through a custom response class, is not recognised.
+Queries filtered on a parent (`where(Item.owner_id == owner_id)`, `find({"owner": ...})`) are
+reported with low confidence: such lists are often small. Pagination done by another helper
+the route calls, or through a custom response class, is not recognised.
 
 ## Example
 ```python
@@ -154,6 +155,15 @@ class _Finder:
             if not isinstance(call, ast.Call) or id(call) not in returned:
                 continue
             func = call.func
+            documents = _document_cursor(call)
+            if documents is not None:
+                found = _unbounded_find(documents, frame.single)
+                if found is not None and id(call) not in self.reported:
+                    self.reported.add(id(call))
+                    filtered = bool(found.args) and not _empty(found.args[0])
+                    low = Confidence.LOW if filtered else None
+                    yield self._report(module, function, found, route, via, call, "document", low)
+                continue
             if isinstance(func, ast.Attribute) and func.attr in RESULTS:
                 if _limited_later(call, outer):
                     continue
@@ -185,13 +195,37 @@ class _Finder:
         if what is None:
             return None
         self.reported.add(id(call))
+        return self._report(
+            module,
+            function,
+            node,
+            route,
+            via,
+            call,
+            what,
+            Confidence.LOW if query is not None and query.filtered else None,
+        )
+
+    @staticmethod
+    def _report(
+        module: Module,
+        function: Function,
+        node: ast.AST,
+        route: Route,
+        via: tuple[str, ...],
+        call: ast.Call,
+        what: str,
+        confidence: Confidence | None = None,
+    ) -> Report:
         where = f"{route.method} {route.path}"
         owner = f"`{via[-1]}`, called by {where}," if via else f"{where} (`{function.name}`)"
+        if what == "document":
+            what = "every matching document of a collection"
         return Report(
             module,
             node,
             f"{owner} returns {what}: `{short(call)}` has no limit or pagination",
-            confidence=Confidence.LOW if query is not None and query.filtered else None,
+            confidence=confidence,
         )
 
     def _raw_select(self, module: Module, function: Function, cursor: ast.expr) -> ast.Call | None:
@@ -219,6 +253,39 @@ class _Finder:
             if sql and sql.lstrip().upper().startswith("SELECT") and not BOUNDED_SQL.search(sql):
                 return candidate
         return None
+
+
+def _document_cursor(call: ast.Call) -> ast.expr | None:
+    """The cursor a call reads to the end: ``cursor.to_list(None)`` (Motor), ``list(cursor)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "to_list":
+        length = (
+            call.args[0]
+            if call.args
+            else next((k.value for k in call.keywords if k.arg == "length"), None)
+        )
+        unbounded = length is None or (isinstance(length, ast.Constant) and length.value is None)
+        return func.value if unbounded else None
+    if isinstance(func, ast.Name) and func.id == "list" and len(call.args) == 1:
+        return call.args[0]
+    return None
+
+
+def _unbounded_find(cursor: ast.expr, single: dict[str, ast.expr]) -> ast.Call | None:
+    """The ``collection.find(...)`` without a limit that ``cursor`` iterates."""
+    node: ast.expr | None = single.get(cursor.id) if isinstance(cursor, ast.Name) else cursor
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        attribute = node.func.attr
+        if attribute in LIMITS:
+            return None
+        if attribute == "find":
+            return node
+        node = node.func.value
+    return None
+
+
+def _empty(query: ast.expr) -> bool:
+    return isinstance(query, ast.Dict) and not query.keys
 
 
 def _by_keys(calls: list[ast.Call]) -> bool:
