@@ -152,17 +152,24 @@ class _Finder:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
         }
         for call in own_nodes(function):
+            walked = _iterated(call) if isinstance(call, ast.expr) else None
+            if walked is not None and id(call) in returned:
+                yield from self._raw_rows(module, function, walked, route, via)
+                continue
             if not isinstance(call, ast.Call) or id(call) not in returned:
                 continue
             func = call.func
             documents = _document_cursor(call)
-            if documents is not None:
-                found = _unbounded_find(documents, frame.single)
-                if found is not None and id(call) not in self.reported:
+            found = _unbounded_find(documents, frame.single) if documents is not None else None
+            if found is not None:
+                if id(call) not in self.reported:
                     self.reported.add(id(call))
                     filtered = bool(found.args) and not _empty(found.args[0])
                     low = Confidence.LOW if filtered else None
                     yield self._report(module, function, found, route, via, call, "document", low)
+                continue
+            if documents is not None:
+                yield from self._raw_rows(module, function, documents, route, via)
                 continue
             if isinstance(func, ast.Attribute) and func.attr in RESULTS:
                 if _limited_later(call, outer):
@@ -205,6 +212,16 @@ class _Finder:
             what,
             Confidence.LOW if query is not None and query.filtered else None,
         )
+
+    def _raw_rows(
+        self, module: Module, function: Function, rows: ast.expr, route: Route, via: tuple[str, ...]
+    ) -> Iterator[Report]:
+        """``list(cursor.execute("SELECT ..."))`` or a comprehension over it: every row."""
+        execute = self._raw_select(module, function, rows)
+        if execute is not None and id(execute) not in self.reported:
+            self.reported.add(id(execute))
+            what = "every row of an unbounded `SELECT`"
+            yield self._report(module, function, execute, route, via, execute, what)
 
     @staticmethod
     def _report(
@@ -281,6 +298,13 @@ def _unbounded_find(cursor: ast.expr, single: dict[str, ast.expr]) -> ast.Call |
         if attribute == "find":
             return node
         node = node.func.value
+    return None
+
+
+def _iterated(node: ast.expr) -> ast.expr | None:
+    """What a returned comprehension walks: ``[dict(row) for row in cursor.execute(...)]``."""
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+        return node.generators[0].iter
     return None
 
 
