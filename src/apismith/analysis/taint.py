@@ -368,7 +368,8 @@ class _FunctionFlow:
                 return Taint.of(f"source:{param.name}")
             return None
         owner, function = dependency.function
-        if function.name == "__init__" and self.engine.inputs.get(id(function)):
+        inputs = self.engine.inputs.get(id(function), {})
+        if function.name == "__init__" and any(p.dependency is None for p in inputs.values()):
             # A class dependency: its instance holds what its constructor took from the request.
             return Taint.of(f"source:{param.name}")
         returned = self.engine.summary(owner, function).returns
@@ -634,6 +635,8 @@ class _FunctionFlow:
         callee = self._resolve(node.func)
         arguments = [*node.args, *(k.value for k in node.keywords)]
         if callee in S.CLEANSERS:
+            for argument in arguments:
+                self.expr(argument)  # helpers called inside still reach their sinks
             return None
         if callee in S.SANITIZERS:
             inner = _join(*(self.expr(a) for a in arguments))
