@@ -164,7 +164,7 @@ class NonConstantTimeComparison(Rule):
         tokens_are_text = module.imports_any(*TOKENIZERS)
         built = _query_arguments(module)
         for compare, function in module.index.compares:
-            if id(compare) in built or context.outside_requests(function):
+            if id(compare) in built:
                 continue
             where = f" in `{function.name}`" if function is not None else ""
             if function is not None and NOT_GUESSING_FUNCTIONS & set(_segments(function.name)):
@@ -174,7 +174,7 @@ class NonConstantTimeComparison(Rule):
                 secret = None
                 if isinstance(op, ast.Eq | ast.NotEq):
                     secret = _secret_side(context, module, left, right, tokens_are_text)
-                if secret is not None:
+                if secret is not None and not context.outside_requests(function):
                     symbol = "==" if isinstance(op, ast.Eq) else "!="
                     yield Report(
                         module,
