@@ -418,7 +418,7 @@ class BlockingCalls:
                 [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
                 + [
                     node.id
-                    for node in ast.walk(function)
+                    for node in own_nodes(function)
                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
                 ]
             )

@@ -25,18 +25,57 @@ def request_functions(routes: RouteModel, analysis: BlockingCalls) -> set[int]:
         if id(function) in seen:
             continue
         seen.add(id(function))
-        frame = analysis.frame(module, function)
+        scope = project.scope(function)
         for node in own_nodes(function):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 stack.append((module, node))
             if not isinstance(node, ast.Call):
                 continue
-            target = analysis.callee(frame, node)
+            target = _target(analysis, module, function, node.func)
             if target is not None:
                 stack.append(target)
             for argument in node.args:
                 if isinstance(argument, ast.Name | ast.Attribute):
-                    passed = project.function(project.resolve(module, argument, frame.scope))
+                    passed = project.function(project.resolve(module, argument, scope))
                     if passed is not None:
                         stack.append(passed)
     return seen
+
+
+def called_functions(analysis: BlockingCalls) -> set[int]:
+    """``id`` of every project function that some call of the project runs."""
+    found: set[int] = set()
+    for module in analysis.project.modules:
+        for call, owner in module.index.calls:
+            target = _target(analysis, module, owner, call.func)
+            if target is not None:
+                found.add(id(target[1]))
+    return found
+
+
+def _target(
+    analysis: BlockingCalls, module: Module, owner: Function | None, func: ast.expr
+) -> tuple[Module, Function] | None:
+    """The project function a call runs, by name: a function, a method of the caller's own
+    class or of a typed receiver, or the ``__init__`` of a project class."""
+    project = analysis.project
+    if (
+        owner is not None
+        and isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in {"self", "cls"}
+    ):
+        klass = module.index.method_class.get(id(owner))
+        return analysis.method(module, klass, func.attr) if klass is not None else None
+    name = project.resolve(module, func, project.scope(owner) if owner is not None else None)
+    found = project.lookup(name) if name is not None else None
+    if found is None and name is not None:
+        holder = project.lookup(name.rpartition(".")[0])
+        if holder is not None and isinstance(holder[1], ast.ClassDef):
+            return analysis.method(holder[0], holder[1], name.rpartition(".")[2])
+        return None
+    if found is not None and isinstance(found[1], ast.ClassDef):
+        return analysis.method(found[0], found[1], "__init__")
+    if found is not None and isinstance(found[1], ast.FunctionDef | ast.AsyncFunctionDef):
+        return found[0], found[1]
+    return None

@@ -62,6 +62,12 @@ URL_LIKE = frozenset({S.URL, S.REDIRECT})
 # Sinks whose defect is how a string was built: a helper that runs a statement, command or
 # template it is given unchanged moves the finding to the callers that build it.
 BUILT_STRINGS = frozenset({S.SQL, S.COMMAND, S.TEMPLATE})
+# Generic types whose values are made of their type arguments' values only.
+CONTAINERS = frozenset(
+    {"list", "set", "frozenset", "tuple", "typing.Optional", "typing.Union"}
+    | {f"typing.{name}" for name in ("List", "Set", "FrozenSet", "Tuple", "Sequence", "Iterable")}
+    | {f"collections.abc.{name}" for name in ("Sequence", "Iterable", "Collection", "Set")}
+)
 # Calls that build a URL from its parts: the scheme and host come first.
 URL_BUILDERS = frozenset({"urllib.parse.urlunparse", "urllib.parse.urlunsplit"})
 # Methods of URL objects that only change the query string.
@@ -235,10 +241,22 @@ class TaintEngine:
     def safe_type(self, module: Module, annotation: ast.expr | None) -> bool:
         """Whether values of an annotation carry no text the client chooses: numbers, dates,
         enumerations, literals."""
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
+            return bool(sides) and all(self.safe_type(module, side) for side in sides)
         if isinstance(annotation, ast.Subscript):
             outer = self.project.resolve(module, annotation.value)
             if outer in {"typing.Literal", "typing_extensions.Literal"}:
                 return True
+            if outer in {"typing.Annotated", "typing_extensions.Annotated"} and isinstance(
+                annotation.slice, ast.Tuple
+            ):
+                return self.safe_type(module, annotation.slice.elts[0])
+            if (outer or "").removeprefix("builtins.") in CONTAINERS:
+                inner = annotation.slice
+                items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                items = [i for i in items if not _is_none(i) and not _is_ellipsis(i)]
+                return bool(items) and all(self.safe_type(module, item) for item in items)
         type_name = self.project.annotation_type(module, annotation)
         if type_name in S.SAFE_TYPES:
             return True
@@ -351,7 +369,8 @@ class _FunctionFlow:
                 return Taint.of(f"source:{param.name}")
             return None
         owner, function = dependency.function
-        if function.name == "__init__" and self.engine.inputs.get(id(function)):
+        inputs = self.engine.inputs.get(id(function), {})
+        if function.name == "__init__" and any(p.dependency is None for p in inputs.values()):
             # A class dependency: its instance holds what its constructor took from the request.
             return Taint.of(f"source:{param.name}")
         returned = self.engine.summary(owner, function).returns
@@ -584,13 +603,20 @@ class _FunctionFlow:
         parts = _string_parts(node)
         if parts == [node]:
             return taint
+        # Origins interpolated before the host is complete choose where the URL points;
+        # the others only choose a path or query on that host.
+        choosing: set[str] = set()
         for position, part in enumerate(parts):
+            if _fixed_destination(text):
+                break
             if isinstance(part, str):
                 text += part
                 continue
             part_taint = self.expr(part)
             if part_taint is not None and not part_taint.sanitized >= URL_LIKE:
-                break
+                choosing |= {o for o, kinds in part_taint.safe.items() if not kinds >= URL_LIKE}
+                if part_taint.only("source:") is not None:
+                    break  # client data in the host: nothing after it is fixed
             if position:
                 text += "x"
                 continue
@@ -602,14 +628,16 @@ class _FunctionFlow:
                 text += "https"
             else:
                 text += "https://host/"
-        if FIXED_HOST.match(text) or (len(text) > 1 and text[0] == "/" and text[1] not in "/\\"):
-            return taint.made_safe(URL_LIKE)
+        if _fixed_destination(text):
+            return Taint({o: k if o in choosing else k | URL_LIKE for o, k in taint.safe.items()})
         return taint
 
     def _call(self, node: ast.Call) -> Taint | None:
         callee = self._resolve(node.func)
         arguments = [*node.args, *(k.value for k in node.keywords)]
         if callee in S.CLEANSERS:
+            for argument in arguments:
+                self.expr(argument)  # helpers called inside still reach their sinks
             return None
         if callee in S.SANITIZERS:
             inner = _join(*(self.expr(a) for a in arguments))
@@ -649,6 +677,8 @@ class _FunctionFlow:
             if func.attr in S.STRING_METHODS and (string_receiver or receiver_taint is not None):
                 return self._fixed_prefix(node, _join(*(self.expr(a) for a in arguments)))
         target = self.project.function(callee)
+        if target is None and isinstance(func, ast.Attribute) and _is_self(func.value):
+            target = self._own_method(func.attr)
         if target is not None:
             return self._through(node, target[0], target[1])
         if callee in S.SQL_BUILDERS:
@@ -663,6 +693,30 @@ class _FunctionFlow:
         if isinstance(func, ast.Attribute) and not _names_module(self.project, self.module, func):
             return None
         return _join(*(self.expr(a) for a in arguments))
+
+    def _own_method(self, name: str) -> tuple[Module, Function] | None:
+        """``self.name`` in a method: the method of the enclosing class or of its bases."""
+        owner = self.module.index.method_class.get(id(self.function))
+        module: Module = self.module
+        for _ in range(10):
+            if owner is None:
+                break
+            method = next(
+                (
+                    s
+                    for s in owner.body
+                    if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == name
+                ),
+                None,
+            )
+            if method is not None:
+                return module, method
+            bases = [
+                self.project.lookup(self.project.resolve(module, b) or "") for b in owner.bases
+            ]
+            classes = [(m, c) for m, c in filter(None, bases) if isinstance(c, ast.ClassDef)]
+            module, owner = classes[0] if classes else (module, None)
+        return None
 
     def _deferred(self, node: ast.Call, callee: str | None) -> Taint | None:
         """``tasks.add_task(helper, x)`` and friends: a call of ``helper(x)`` run later."""
@@ -854,7 +908,7 @@ class _FunctionFlow:
             return False
         return not any(
             isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, ast.Store)
-            for n in ast.walk(self.function)
+            for n in walk(self.function)
         )
 
     def _check_value(
@@ -870,6 +924,25 @@ class _FunctionFlow:
         passthrough = kind in BUILT_STRINGS and self._is_untouched_param(argument)
         for param in taint.params():
             self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_ellipsis(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
+def _fixed_destination(text: str) -> bool:
+    """Whether a URL prefix fixes where it points: a scheme and host, or a local path."""
+    return bool(FIXED_HOST.match(text)) or (
+        len(text) > 1 and text[0] == "/" and text[1] not in "/\\"
+    )
+
+
+def _is_self(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id in {"self", "cls"}
 
 
 def _bound_expressions(node: ast.Call, function: Function) -> dict[str, ast.expr]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from apismith.analysis.blocking import BlockingCalls, mapped_classes
-from apismith.analysis.reach import request_functions
+from apismith.analysis.reach import called_functions, request_functions
 from apismith.analysis.taint import Hit, TaintEngine
 from apismith.config import Config
 from apismith.project.classes import ClassCatalog
@@ -58,6 +58,21 @@ class Context:
     def request_functions(self) -> set[int]:
         """``id`` of every project function that runs while some request is handled."""
         return request_functions(self.routes, self.blocking)
+
+    @cached_property
+    def called_functions(self) -> set[int]:
+        """``id`` of every project function some project code calls."""
+        return called_functions(self.blocking)
+
+    def outside_requests(self, function: Function | None) -> bool:
+        """Whether ``function`` is called by the project only from code no request runs
+        (workers, schedulers, scripts): a function nobody calls may still be request code."""
+        return (
+            function is not None
+            and bool(self.routes.routes)
+            and id(function) not in self.request_functions
+            and id(function) in self.called_functions
+        )
 
     @cached_property
     def taint_hits(self) -> list[Hit]:

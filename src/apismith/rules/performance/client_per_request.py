@@ -82,6 +82,7 @@ from apismith.analysis.blocking import (
 )
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -234,7 +235,7 @@ def _configured_per_call(function: Function, call: ast.Call) -> bool:
     return any(
         isinstance(node, ast.Name) and node.id in names
         for keyword in call.keywords
-        for node in ast.walk(keyword.value)
+        for node in walk(keyword.value)
     )
 
 

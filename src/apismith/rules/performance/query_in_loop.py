@@ -13,15 +13,13 @@ connection overhead. A client who sends a long list can make one request very ex
 ## Known problems
 Loops over literal tuples, `range()` of constants and module-level or imported constants,
 queries that do not depend on the loop variable, `session.add` (batched at flush), and
-queries that already take a batch (`.in_(chunk)`) are not reported, nor are loops over a list
-of nested models of a request schema (`for tag in source_in.tags` with
-`tags: list[TagRead]`): the few relations of the record being written. Loops over other
-collections that are small by construction (the few disputes of one charge) are still
-reported. `while` loops, which usually page through results, are not checked. Only functions
-that run while a request is handled are checked: path operations, their dependencies and the
-project functions they call or hand to a background task; workers, schedulers and
-command-line tools are not, and neither is a function reached only through a call the
-project model cannot resolve.
+queries that already take a batch (`.in_(chunk)`) are not reported. Loops over collections
+that are small by construction (the few disputes of one charge, the tags sent with one
+record) are still reported. `while` loops, which usually page through results, are not
+checked. Only functions that run while a request is handled are checked: path operations,
+their dependencies and the project functions they call or hand to a background task;
+workers, schedulers and command-line tools are not, and neither is a function reached only
+through a call the project model cannot resolve.
 
 ## Example
 ```python
@@ -98,14 +96,11 @@ from apismith.analysis.queries import (
     loops,
 )
 from apismith.findings import Confidence, Severity
-from apismith.project.classes import ClassCatalog
 from apismith.project.module import Function, Module
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
-# Calls that iterate over their first argument's items.
-WRAPPERS = frozenset({"enumerate", "sorted", "reversed", "list", "tuple", "set"})
 DBAPI_LABELS = frozenset({"DB-API connection", "synchronous SQLAlchemy connection"})
 READER = re.compile(r"^_*(get|fetch|find|load|read)(_|$)")
 CREATES = "or_create"
@@ -123,22 +118,23 @@ class QueryInLoop(Rule):
     requires = ()
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        finder = _Finder(context.blocking, context.classes)
+        finder = _Finder(context.blocking)
         for module in context.project.modules:
             if module.is_test or not module.index.loops or offline(module):
                 continue
             owners = {id(owner) for _, owner in module.index.loops if owner is not None}
             for function in module.index.functions:
-                if id(function) in owners and id(function) in context.request_functions:
-                    yield from finder.check(module, function)
+                if id(function) in owners:
+                    for report in finder.check(module, function):
+                        if id(function) in context.request_functions:
+                            yield report
 
 
 class _Finder:
     """Tells which calls query the database, through project reader functions."""
 
-    def __init__(self, analysis: BlockingCalls, classes: ClassCatalog) -> None:
+    def __init__(self, analysis: BlockingCalls) -> None:
         self.analysis = analysis
-        self.classes = classes
         self.queries = Queries(analysis.project, frozenset())
         self._queries: dict[int, bool] = {}
 
@@ -151,7 +147,6 @@ class _Finder:
                 or _small_constant(module, self.queries.assigned(function), loop.iter)
                 or self._enumeration(module, loop.iter)
                 or _module_constant(module, function, loop.iter)
-                or self._nested_records(module, function, loop.iter)
             ):
                 continue
             varying = _varying_names(loop)
@@ -183,26 +178,6 @@ class _Finder:
                     f"`{short(loop.iter)}` in `{function.name}` (N+1 queries)",
                     confidence=None if direct else Confidence.LOW,
                 )
-
-    def _nested_records(self, module: Module, function: Function, node: ast.expr) -> bool:
-        """Whether a loop walks a list of nested models of a request schema (``source_in.tags``
-        of ``tags: list[TagRead]``): the few relations of the one record being written."""
-        while isinstance(node, ast.Call) and node.args and _name(node.func) in WRAPPERS:
-            node = node.args[0]
-        if not isinstance(node, ast.Attribute):
-            return False
-        frame = self.analysis.frame(module, function)
-        info = self.classes.get(self.analysis.value_type(frame, node.value))
-        statement = info.fields.get(node.attr) if info is not None else None
-        if info is None or info.kind != "pydantic" or not isinstance(statement, ast.AnnAssign):
-            return False
-        project = self.analysis.project
-        for part in ast.walk(statement.annotation):
-            if isinstance(part, ast.Name | ast.Attribute) and part is not statement.annotation:
-                element = self.classes.get(project.resolve(info.module, part))
-                if element is not None and element.kind == "pydantic":
-                    return True
-        return False
 
     def _reader(self, frame: Frame, call: ast.Call) -> bool:
         """Whether ``call`` runs a project function named like a reader that queries."""
@@ -264,10 +239,6 @@ def _varying_names(loop: Loop) -> set[str]:
                 if value is not None and _uses(value, names):
                     names |= {n.id for t in targets for n in walk(t) if isinstance(n, ast.Name)}
     return names
-
-
-def _name(node: ast.expr) -> str:
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _uses(node: ast.AST, names: set[str]) -> bool:

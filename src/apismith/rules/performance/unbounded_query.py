@@ -2,8 +2,9 @@
 ## What it does
 Finds `GET` path operations that return every row of a table: the list they return comes from
 `db.query(M).all()`, `session.scalars(select(M)).all()`, `session.execute(stmt).scalars().all()`,
-`session.exec(select(M)).all()`, `M.all()` (Tortoise, ormar) or a raw `SELECT` without `LIMIT`,
-with no `.limit()`, `.first()` or pagination. A repository function that builds the list for
+`session.exec(select(M)).all()`, `M.all()` (Tortoise, ormar), a raw `SELECT` without `LIMIT`,
+or a MongoDB `find()` read to the end (`.to_list(None)`, `list(cursor)`), with no `.limit()`,
+`.first()` or pagination. A repository function that builds the list for
 such a route is reported at its own query.
 
 ## Why is this bad?
@@ -12,9 +13,9 @@ memory, serialises it and sends it, and a few concurrent calls exhaust the worke
 the database (CWE-770).
 
 ## Known problems
-Queries filtered on a parent (`where(Item.owner_id == owner_id)`) are reported with low
-confidence: such lists are often small. Pagination done by another helper the route calls, or
-through a custom response class, is not recognised.
+Queries filtered on a parent (`where(Item.owner_id == owner_id)`, `find({"owner": ...})`) are
+reported with low confidence: such lists are often small. Pagination done by another helper
+the route calls, or through a custom response class, is not recognised.
 
 ## Example
 ```python
@@ -152,9 +153,25 @@ class _Finder:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
         }
         for call in own_nodes(function):
+            walked = _iterated(call) if isinstance(call, ast.expr) else None
+            if walked is not None and id(call) in returned:
+                yield from self._raw_rows(module, function, walked, route, via)
+                continue
             if not isinstance(call, ast.Call) or id(call) not in returned:
                 continue
             func = call.func
+            documents = _document_cursor(call)
+            found = _unbounded_find(documents, frame.single) if documents is not None else None
+            if found is not None:
+                if id(call) not in self.reported:
+                    self.reported.add(id(call))
+                    filtered = bool(found.args) and not _empty(found.args[0])
+                    low = Confidence.LOW if filtered else None
+                    yield self._report(module, function, found, route, via, call, "document", low)
+                continue
+            if documents is not None:
+                yield from self._raw_rows(module, function, documents, route, via)
+                continue
             if isinstance(func, ast.Attribute) and func.attr in RESULTS:
                 if _limited_later(call, outer):
                     continue
@@ -186,13 +203,47 @@ class _Finder:
         if what is None:
             return None
         self.reported.add(id(call))
+        return self._report(
+            module,
+            function,
+            node,
+            route,
+            via,
+            call,
+            what,
+            Confidence.LOW if query is not None and query.filtered else None,
+        )
+
+    def _raw_rows(
+        self, module: Module, function: Function, rows: ast.expr, route: Route, via: tuple[str, ...]
+    ) -> Iterator[Report]:
+        """``list(cursor.execute("SELECT ..."))`` or a comprehension over it: every row."""
+        execute = self._raw_select(module, function, rows)
+        if execute is not None and id(execute) not in self.reported:
+            self.reported.add(id(execute))
+            what = "every row of an unbounded `SELECT`"
+            yield self._report(module, function, execute, route, via, execute, what)
+
+    @staticmethod
+    def _report(
+        module: Module,
+        function: Function,
+        node: ast.AST,
+        route: Route,
+        via: tuple[str, ...],
+        call: ast.Call,
+        what: str,
+        confidence: Confidence | None = None,
+    ) -> Report:
         where = f"{route.method} {route.path}"
         owner = f"`{via[-1]}`, called by {where}," if via else f"{where} (`{function.name}`)"
+        if what == "document":
+            what = "every matching document of a collection"
         return Report(
             module,
             node,
             f"{owner} returns {what}: `{short(call)}` has no limit or pagination",
-            confidence=Confidence.LOW if query is not None and query.filtered else None,
+            confidence=confidence,
         )
 
     def _raw_select(self, module: Module, function: Function, cursor: ast.expr) -> ast.Call | None:
@@ -220,6 +271,46 @@ class _Finder:
             if sql and sql.lstrip().upper().startswith("SELECT") and not BOUNDED_SQL.search(sql):
                 return candidate
         return None
+
+
+def _document_cursor(call: ast.Call) -> ast.expr | None:
+    """The cursor a call reads to the end: ``cursor.to_list(None)`` (Motor), ``list(cursor)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "to_list":
+        length = (
+            call.args[0]
+            if call.args
+            else next((k.value for k in call.keywords if k.arg == "length"), None)
+        )
+        unbounded = length is None or (isinstance(length, ast.Constant) and length.value is None)
+        return func.value if unbounded else None
+    if isinstance(func, ast.Name) and func.id == "list" and len(call.args) == 1:
+        return call.args[0]
+    return None
+
+
+def _unbounded_find(cursor: ast.expr, single: dict[str, ast.expr]) -> ast.Call | None:
+    """The ``collection.find(...)`` without a limit that ``cursor`` iterates."""
+    node: ast.expr | None = single.get(cursor.id) if isinstance(cursor, ast.Name) else cursor
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        attribute = node.func.attr
+        if attribute in LIMITS:
+            return None
+        if attribute == "find":
+            return node
+        node = node.func.value
+    return None
+
+
+def _iterated(node: ast.expr) -> ast.expr | None:
+    """What a returned comprehension walks: ``[dict(row) for row in cursor.execute(...)]``."""
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+        return node.generators[0].iter
+    return None
+
+
+def _empty(query: ast.expr) -> bool:
+    return isinstance(query, ast.Dict) and not query.keys
 
 
 def _by_keys(calls: list[ast.Call]) -> bool:

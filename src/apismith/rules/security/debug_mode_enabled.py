@@ -12,8 +12,11 @@ the service (CWE-489). The auto-reloader watches the file system and is meant fo
 development only.
 
 ## Known problems
-Only literal `True` is reported: `debug=settings.DEBUG` depends on the deployment and is not
-reported even when the setting defaults to `True`. `reload=True` inside a function or under
+`debug=settings.DEBUG` is reported (with medium confidence) when the settings field defaults
+to `True`, and `debug=DEBUG` when the project binds `DEBUG = True` or
+`DEBUG = os.getenv("DEBUG", "true").lower() == "true"`: debug mode is on wherever the
+deployment forgets to switch it off. A setting read from the environment without such a
+default is not reported. `reload=True` inside a function or under
 `if __name__ == "__main__":` is taken as a development entry point and not reported.
 
 ## Example
@@ -48,6 +51,7 @@ from collections.abc import Iterable
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
+from apismith.project.project import Project
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -60,6 +64,7 @@ APP_CLASSES = frozenset(
     }
 )
 UVICORN_RUN = frozenset({"uvicorn.run", "uvicorn.main.run"})
+ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get"})
 
 
 class DebugModeEnabled(Rule):
@@ -85,6 +90,18 @@ class DebugModeEnabled(Rule):
                     module,
                     call,
                     f"`{ast.unparse(call.func)}(debug=True)` shows tracebacks to clients",
+                )
+            elif (
+                callee in APP_CLASSES
+                and debug is not None
+                and _true_by_default(context, module, debug)
+            ):
+                yield Report(
+                    module,
+                    call,
+                    f"`{ast.unparse(call.func)}(debug={ast.unparse(debug)})` shows tracebacks to "
+                    "clients: the setting is `True` unless the deployment overrides it",
+                    confidence=Confidence.MEDIUM,
                 )
             elif callee in UVICORN_RUN and _is_true(debug):
                 yield Report(
@@ -118,6 +135,44 @@ class DebugModeEnabled(Rule):
                         assign,
                         f"`{ast.unparse(target)} = True` shows tracebacks to clients",
                     )
+
+
+def _true_by_default(context: Context, module: Module, node: ast.expr) -> bool:
+    """``DEBUG`` bound to ``True`` in the project, or a settings field ``DEBUG: bool = True``."""
+    project = context.project
+    if isinstance(node, ast.Attribute):
+        info = context.classes.get(project.type_of(module, node.value))
+        if info is not None and info.kind == "settings":
+            field = info.fields.get(node.attr)
+            return isinstance(field, ast.AnnAssign | ast.Assign) and _is_true(field.value)
+    found = project.lookup(project.resolve(module, node) or "")
+    if found is None or not isinstance(found[1], ast.expr):
+        return False
+    return _is_true(found[1]) or _environment_default_true(project, found[0], found[1])
+
+
+def _environment_default_true(project: Project, module: Module, value: ast.expr) -> bool:
+    """``os.getenv("DEBUG", "true").lower() == "true"``: on when the variable is not set."""
+    if not (
+        isinstance(value, ast.Compare)
+        and len(value.ops) == 1
+        and isinstance(value.ops[0], ast.Eq | ast.In)
+    ):
+        return False
+    read = value.left
+    while isinstance(read, ast.Call) and isinstance(read.func, ast.Attribute) and not read.args:
+        read = read.func.value  # .lower(), .strip()
+    if not (
+        isinstance(read, ast.Call)
+        and project.resolve(module, read.func) in ENVIRONMENT_READS
+        and len(read.args) == 2
+        and isinstance(read.args[1], ast.Constant)
+    ):
+        return False
+    default = str(read.args[1].value).lower()
+    expected = value.comparators[0]
+    options = expected.elts if isinstance(expected, ast.Tuple | ast.List | ast.Set) else [expected]
+    return any(isinstance(o, ast.Constant) and str(o.value).lower() == default for o in options)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

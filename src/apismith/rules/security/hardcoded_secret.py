@@ -18,7 +18,8 @@ deployment that forgets to override it.
 Secrets are recognised by the name they are bound to. Values that cannot be secrets are left
 out: empty and very short strings, placeholders (`<...>`, `${...}`, `{{...}}`, `xxxx`),
 environment-variable and header names (`"SECRET_KEY"`, `"X-API-Key"`), the name of a field
-(`password_field = "password"`), format fields (`"{token}"`), URLs without credentials,
+(`password_field = "password"`; but a signing key set to a word, `SECRET_KEY = "secret"`,
+is reported), format fields (`"{token}"`), URLs without credentials,
 file paths, `Enum` members, and example values in `json_schema_extra` / `examples`.
 Modules under `docs/`, `fixtures/` or `mocks/`, seed scripts and tests are not reviewed.
 Weak defaults such as `"changeme"` are reported: they work until someone overrides them.
@@ -176,7 +177,7 @@ def secret_value(value: str, name: str) -> bool:
         or normal in NOT_SECRETS
         or PLACEHOLDER_WORDS.search(normal)
         or normal == re.sub(r"[-_ ]", "", name.lower())
-        or secret_name(text)
+        or (secret_name(text) and not SIGNING_KEY.search(name))
     ):
         return False
     if URL.match(text):

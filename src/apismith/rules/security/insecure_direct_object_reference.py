@@ -2,7 +2,9 @@
 ## What it does
 Finds routes that load a record by an id taken from the path (`session.get(Model, id)`,
 `db.query(Model).filter(Model.id == id).first()`, `select(Model).where(Model.id == id)`,
-`Model.query.get(id)`, or a project helper such as `crud.get_item(db, id)`), or by an id-like
+`Model.query.get(id)`, a project helper such as `crud.get_item(db, id)`, SQL text run by a
+cursor or a MongoDB `find_one` on a table or collection that other queries of the project
+filter by owner), or by an id-like
 field of the request body (`body.username`) before changing the record, and never relate it
 to the caller: no comparison or filter involving the authenticated user (`item.owner_id !=
 user.id`, `.where(Item.owner_id == user.id)`), no call that hands both the record and the user
@@ -140,6 +142,7 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, is_permission_name, words
+from apismith.rules.security._raw_records import owned_stores, raw_loads
 
 OWNER_FIELDS = frozenset(
     {
@@ -289,9 +292,10 @@ class InsecureDirectObjectReference(Rule):
     def check_project(self, context: Context) -> Iterable[Report]:
         access = Access.of(context)
         scoped = _scoping_fields(context)
+        owned = owned_stores(context.project, OWNER_FIELDS)
         reported: set[tuple[str, int]] = set()
         for route in context.routes.routes:
-            for fetch in self._unchecked(context, access, route, scoped):
+            for fetch in self._unchecked(context, access, route, scoped, owned):
                 key = (route.module.relpath, fetch.node.lineno)
                 if key in reported:
                     continue
@@ -307,7 +311,7 @@ class InsecureDirectObjectReference(Rule):
                 )
 
     def _unchecked(
-        self, context: Context, access: Access, route: Route, scoped: set[str]
+        self, context: Context, access: Access, route: Route, scoped: set[str], stores: set[str]
     ) -> Iterator[Fetch]:
         handler, module = route.handler, route.module
         arguments = handler.args.posonlyargs + handler.args.args
@@ -345,6 +349,11 @@ class InsecureDirectObjectReference(Rule):
             ):
                 continue
             yield fetch
+        if authenticated and not checked:
+            for call, store, argument in raw_loads(handler, stores, OWNER_FIELDS):
+                key = keys.find(argument)
+                if key is not None and not set(words(key)) & CAPABILITIES:
+                    yield Fetch(call, store, key)
 
 
 def _tenant_scoped(route: Route) -> bool:

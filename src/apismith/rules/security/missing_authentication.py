@@ -23,7 +23,8 @@ metrics probes, and webhooks whose handler verifies a signature (HMAC, `construc
 is a `POST` whose body is an account-creation schema (`UserCreate`), which is how sign-up
 works.
 A route is only reported when its router is wired into an app, and when most state-changing
-routes of the project, or another route of the same router or module, authenticate. Access
+routes of the project, or another route of the same router or module, authenticate; routes
+under an administrative path are reported even in a project that authenticates nothing. Access
 enforced outside the application (an API gateway, a private network) is not visible and is
 reported; suppress with `# apismith: ignore[SEC010]`.
 
@@ -176,8 +177,6 @@ class MissingAuthentication(Rule):
 
     def check_project(self, context: Context) -> Iterable[Report]:
         access = Access.of(context)
-        if not access.has_authentication:
-            return
         routes = context.routes.routes
         state_changing = [r for r in routes if r.method in MUTATING]
         protected = [access.auth_of(r) for r in state_changing if access.auth_of(r) is not None]
@@ -202,8 +201,12 @@ class MissingAuthentication(Rule):
             privileged = _privileged_read(route)
             if (not privileged and route.method not in MUTATING) or _public(context, route):
                 continue
+            # An administrative path needs a caller check whatever the rest of the project does.
+            admin = privileged == "path"
+            if not access.has_authentication and not admin:
+                continue
             sibling = near.get(route.router) or near.get(route.module.name)
-            if sibling is None and not mostly_protected:
+            if sibling is None and not mostly_protected and not admin:
                 continue
             label = sibling if sibling is not None and sibling.isidentifier() else usual
             yield self._report(route, privileged, label)

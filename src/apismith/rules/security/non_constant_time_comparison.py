@@ -19,7 +19,10 @@ out words such as `"bearer"` and placeholder checks such as `secret_key == "chan
 secret kept in a module-level constant is always reported. Token names are ignored in
 modules that import a text tokenizer (`transformers`, `nltk`, `spacy`, ...). Comparing a
 password with its confirmation or a secret with its previous value is not reported, nor are
-SQLAlchemy column expressions (`Token.value == token`) and enum members.
+SQLAlchemy column expressions (`Token.value == token`) and enum members. A comparison in a
+function that the project calls only from code no request runs (a queue worker reconciling
+a payment processor's object with a stored copy) cannot be timed by a client and is not
+reported.
 
 ## Example
 ```python
@@ -172,7 +175,7 @@ class NonConstantTimeComparison(Rule):
                 secret = None
                 if isinstance(op, ast.Eq | ast.NotEq):
                     secret = _secret_side(context, module, left, right, tokens_are_text)
-                if secret is not None:
+                if secret is not None and not context.outside_requests(function):
                     symbol = "==" if isinstance(op, ast.Eq) else "!="
                     yield Report(
                         module,

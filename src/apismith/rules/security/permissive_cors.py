@@ -149,8 +149,8 @@ def _wildcard(
 def _strings(
     project: Project, module: Module, node: ast.expr, function: Function | None
 ) -> list[str]:
-    if isinstance(node, ast.Name):
-        value = last_assignment(function, node)
+    if isinstance(node, ast.Name | ast.Attribute):
+        value = last_assignment(function, node) if isinstance(node, ast.Name) else None
         if value is None:
             qualname = project.resolve(module, node)
             found = project.lookup(qualname) if qualname is not None else None

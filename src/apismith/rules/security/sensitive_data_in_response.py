@@ -6,7 +6,8 @@ key, a private key, a social security or card number or a one-time code, also in
 models; a route without `response_model` that returns an ORM record whose model has such a
 column (`return user` for a `User` with `hashed_password`); and a returned dict literal that
 copies such a value from a record (`{"password": user.hashed_password}`, or
-`user["password_hash"]` of a document).
+`user["password_hash"]` of a document); and a route that returns the service's own settings
+(`settings.model_dump()`, when they hold a secret-named field) or `os.environ`.
 
 ## Why is this bad?
 Password hashes can be cracked offline, and tokens, keys and personal data in a response end
@@ -82,6 +83,7 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
+from apismith.rules.security.hardcoded_secret import secret_name
 
 ALWAYS = re.compile(
     r"^(hashed_|encrypted_|plain_|raw_)?(password|passwd|pwd)(_?hash(ed)?|_digest|_salt)?$"
@@ -99,6 +101,7 @@ AUTH_WORDS = frozenset(
 ACCOUNTS = frozenset({"user", "account", "member", "customer", "profile", "person", "employee"})
 SELF_WORDS = frozenset({"me", "my", "self", "current"})
 SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
+DUMPS = frozenset({"dict", "model_dump", "model_dump_json", "json", "copy"})
 
 
 class SensitiveDataInResponse(Rule):
@@ -119,6 +122,7 @@ class SensitiveDataInResponse(Rule):
             credentials = _credentials_allowed(route)
             yield from self._declared(context, route, credentials)
             yield from self._literals(route, credentials)
+            yield from _configuration(context, route)
 
     def _declared(self, context: Context, route: Route, credentials: bool) -> Iterator[Report]:
         """Secrets in the response model, the return annotation or a returned ORM record."""
@@ -176,6 +180,53 @@ def _record_of(value: ast.expr) -> ast.expr | None:
     ):
         return value.value
     return None
+
+
+def _configuration(context: Context, route: Route) -> Iterator[Report]:
+    """``return settings.model_dump()``, ``return dict(os.environ)``: the service's own secrets."""
+    project, module = context.project, route.module
+    scope = project.scope(route.handler)
+    for node in walk(route.handler):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        items = [value]
+        if isinstance(value, ast.Dict | ast.List | ast.Tuple):
+            items += value.values if isinstance(value, ast.Dict) else value.elts
+        for item in items:
+            what = _dumped(item)
+            if what is None:
+                continue
+            if project.resolve(module, what, scope) == "os.environ":
+                secret = "the environment"
+            else:
+                info = context.classes.get(project.type_of(module, what, scope))
+                found = (
+                    next((n for n in info.fields if secret_name(n)), None)
+                    if info is not None and info.kind == "settings"
+                    else None
+                )
+                if found is None:
+                    continue
+                secret = f"the settings, with `{found}`"
+            yield Report(
+                module,
+                item,
+                f"`{route.method} {route.path}` (`{route.handler.name}`) returns {secret}",
+            )
+            return
+
+
+def _dumped(node: ast.expr) -> ast.expr | None:
+    """What a returned value exposes whole: ``x``, ``x.model_dump()``, ``dict(x)``."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in DUMPS and not node.args:
+            return func.value
+        if isinstance(func, ast.Name) and func.id in {"dict", "vars"} and len(node.args) == 1:
+            return node.args[0]
+        return None
+    return node if isinstance(node, ast.Name | ast.Attribute) else None
 
 
 def _credentials_allowed(route: Route) -> bool:
