@@ -23,7 +23,7 @@ RULE = DynamicRule(
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
     cwe=755,
-    doc="What it does\n\nFinds 5xx answers.\n\nWhy is this bad?\n\nThey crash.",
+    doc="## What it does\nFinds 5xx\nanswers.\n\nMore.\n\n## Why is this bad?\nThey crash.",
 )
 QUIET = DynamicRule("PRB998", "no-cwe", "probe", Severity.LOW, Confidence.LOW, None, "Doc.")
 
@@ -57,7 +57,8 @@ def test_finding_dictionary_has_the_documented_keys() -> None:
     assert item["reproduce"].startswith("curl ")
     assert item["method"] == "GET" and item["path"] == "/items/{item_id}"
     assert _findings()[1].severity is Severity.INFO
-    assert RULE.summary == "What it does"
+    assert RULE.summary == "Finds 5xx answers."
+    assert QUIET.summary == "Doc."
 
 
 def test_json_document() -> None:

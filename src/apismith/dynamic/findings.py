@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apismith.findings import Confidence, Severity
+from apismith.rules.base import split_sections
 
 EXCERPT_LIMIT = 300
 
@@ -24,8 +25,9 @@ class DynamicRule:
 
     @property
     def summary(self) -> str:
-        """The first paragraph of the documentation."""
-        return self.doc.strip().split("\n\n")[0].replace("\n", " ")
+        """The documentation's "What it does" section, or its first paragraph."""
+        text = split_sections(self.doc).get("What it does") or self.doc.strip()
+        return text.split("\n\n")[0].replace("\n", " ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,9 +32,12 @@ class Parameter:
     schema: JSONSchema
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Operation:
-    """One method on one path template, with everything needed to build requests for it."""
+    """One method on one path template, with everything needed to build requests for it.
+
+    Compared and hashed by identity: each operation of a schema is one object.
+    """
 
     method: str
     path: str
