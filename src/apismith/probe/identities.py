@@ -15,7 +15,7 @@ from typing import Any
 from apismith.errors import UsageError
 
 _HEADER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_-]*):\s*(\S.*)$")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*\s+\S")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*\s+\S+$")
 # Keys tutorials and templates ship with (the last is FastAPI's tutorial key); a token
 # signed with one of them should never pass.
 GUESSABLE_KEYS = (

@@ -91,7 +91,8 @@ def run(ctx: ProbeContext) -> None:
     """Fuzz every operation within the budget left for it."""
     operations = order(ctx.schema.operations)
     for position, operation in enumerate(operations):
-        share = (ctx.channel.remaining - RESERVE) // (len(operations) - position)
+        reserve = min(RESERVE, ctx.channel.max_requests // 5)
+        share = (ctx.channel.remaining - reserve) // (len(operations) - position)
         examples = min(PER_OPERATION, share)
         anonymous = ctx.anonymous.get(operation)
         if ctx.user.anonymous and anonymous is not None and denied(anonymous):
