@@ -44,7 +44,7 @@ from apismith.probe.discover import order
 from apismith.probe.requests import RequestData, request_strategy, size
 
 RULE = define(__doc__, "PRB001", "server-error", Severity.MEDIUM, Confidence.HIGH, 755)
-PER_OPERATION = 60
+PER_OPERATION = 40
 SHRINK_LIMIT = 40
 # Nineteen digits or more: at or beyond 2**63, the range of a 64-bit database integer.
 HUGE_NUMBER = re.compile(r"(?<![\w.])-?\d{19,}(?![\w.])")
