@@ -37,7 +37,10 @@ def test_edges_with_identities_from_sign_in(signed_up: ProbeResult) -> None:
     assert found[("PRB002", "GET", "/items")] is Severity.MEDIUM
     assert found[("PRB004", "GET", "/orders/{order_id}")] is Severity.MEDIUM
     assert found[("PRB004", "POST", "/upload")] is Severity.HIGH
-    assert found[("PRB008", "GET", "/items")] is Severity.LOW
+    assert found[("PRB004", "GET", "/admin/stats")] is Severity.MEDIUM
+    assert ("PRB004", "POST", "/contact") not in found
+    assert ("PRB004", "GET", "/prefs") not in found
+    assert [s for (rule, _, _), s in found.items() if rule == "PRB008"] == [Severity.LOW]
     assert found[("PRB009", "GET", "/lookup/{key}")] is Severity.MEDIUM
     assert found[("PRB010", "GET", "/prefs")] is Severity.MEDIUM
     assert found[("PRB012", "GET", "/prefs")] is Severity.LOW

@@ -93,3 +93,13 @@ async def upload(note: str = Form(...), file: UploadFile = File(...)) -> dict[st
 )
 def items(limit: int | None = None) -> JSONResponse:
     return JSONResponse({"not": "a list"})
+
+
+@app.get("/admin/stats")
+def admin_stats() -> dict[str, int]:
+    return {"users": 2}
+
+
+@app.post("/contact")
+def contact(message: str = Form(...)) -> dict[str, str]:
+    return {"received": message}

@@ -50,7 +50,7 @@ PATTERNS = (
     (
         "an SQL statement",
         re.compile(
-            r"(?i)\b(SELECT\s+[\w\s,.*()\"`]+?\s+FROM\s+\w|INSERT\s+INTO\s+\w|"
+            r"\b(SELECT\s+[\w\s,.*()\"`]+?\s+FROM\s+\w|INSERT\s+INTO\s+\w|"
             r"UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s+\w)"
         ),
     ),
