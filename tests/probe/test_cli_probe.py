@@ -29,6 +29,21 @@ def hello() -> dict[str, str]:
     return {"hello": "world"}
 """
 EMPTY = "from fastapi import FastAPI\napp = FastAPI()\n"
+FAILING = """
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+
+@asynccontextmanager
+async def lifespan(app):
+    raise RuntimeError("database unreachable")
+    yield
+
+app = FastAPI(lifespan=lifespan)
+
+@app.get("/hello")
+def hello() -> dict[str, str]:
+    return {"hello": "world"}
+"""
 BUDGET = ("--max-requests", "120", "--no-sign-up")
 
 
@@ -96,7 +111,7 @@ def test_text_report_to_stdout_and_to_a_file(small: list[str], tmp_path: Path) -
 
 def test_progress_bar_on_a_terminal(small: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    code, _, err = invoke(*small, "--max-requests", "30", "--no-sign-up")
+    code, _, err = invoke(*small, "--max-requests", "30")
     assert code == 1 and "probing" in err
 
 
@@ -112,6 +127,7 @@ def test_progress_bar_on_a_terminal(small: list[str], monkeypatch: pytest.Monkey
         (["{small}", "--fail-on", "severe"], "--fail-on: expected one of"),
         (["{small}", "--schema", "{missing}"], "cannot read"),
         (["{empty}"], "lists no operations"),
+        (["{failing}"], "the app failed to start: RuntimeError: database unreachable"),
     ],
 )
 def test_user_errors_exit_2_without_traceback(
@@ -119,7 +135,13 @@ def test_user_errors_exit_2_without_traceback(
 ) -> None:
     module, directory = write_app(SMALL)
     empty, _ = write_app(EMPTY)
-    values = {"small": f"{module}:app", "empty": f"{empty}:app", "missing": str(tmp_path / "x")}
+    failing, _ = write_app(FAILING)
+    values = {
+        "small": f"{module}:app",
+        "empty": f"{empty}:app",
+        "failing": f"{failing}:app",
+        "missing": str(tmp_path / "x"),
+    }
     code, out, err = invoke(*[a.format(**values) for a in args], "--app-dir", str(directory))
     assert code == 2, (out, err)
     assert message in " ".join(err.split())

@@ -159,11 +159,6 @@ def path_resources(path: str) -> dict[str, str]:
     return result
 
 
-def severity_for(operation: Operation, mutating: Severity, reading: Severity) -> Severity:
-    """``mutating`` for state-changing methods, ``reading`` otherwise."""
-    return mutating if operation.mutating else reading
-
-
 def objects(body: Any) -> Iterator[Mapping[str, Any]]:
     """The JSON objects of a response: the body itself, or the items of a (wrapped) list."""
     if isinstance(body, dict):
