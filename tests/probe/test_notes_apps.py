@@ -27,9 +27,12 @@ PLANTED = {
     ("PRB009", "GET", "/search"),
     ("PRB010", "POST", "/login"),
     ("PRB013", "POST", "/login"),
+}
+PLANTED_LOW = {
+    ("PRB003", "PUT", "/notes/{note_id}"),
+    ("PRB011", "POST", "/login"),
     ("PRB013", "POST", "/register"),
 }
-PLANTED_LOW = {("PRB003", "PUT", "/notes/{note_id}"), ("PRB011", "POST", "/login")}
 # The forged token passes on every authenticated operation: one defect, several findings.
 FORGED = {
     ("PRB005", method, path)
