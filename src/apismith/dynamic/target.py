@@ -128,12 +128,12 @@ def _url_target(spec: str, allow_remote: bool) -> Target:
 
 
 def _import_app(module_name: str, attribute: str, app_dir: Path | None) -> ASGIApp:
-    if app_dir is not None:
-        if not app_dir.is_dir():
-            raise TargetError(f"--app-dir {app_dir}: no such directory")
-        directory = str(app_dir.resolve())
-        if directory not in sys.path:
-            sys.path.insert(0, directory)
+    # As uvicorn's --app-dir, which defaults to the current directory.
+    directory = app_dir if app_dir is not None else Path.cwd()
+    if not directory.is_dir():
+        raise TargetError(f"--app-dir {directory}: no such directory")
+    if str(directory.resolve()) not in sys.path:
+        sys.path.insert(0, str(directory.resolve()))
     try:
         module = importlib.import_module(module_name)
     except (Exception, SystemExit) as error:
