@@ -136,7 +136,8 @@ def run_schemathesis(st: str, base: str, tokens: list[str], planted: bool) -> Ru
         command += ["--checks", "all", "--report", "json,har", "--report-dir", reports]
         command += ["--no-color", "--generation-deterministic"]
         started = time.monotonic()
-        subprocess.run(command, capture_output=True, text=True, check=False)
+        # schemathesis keeps a cache in its working directory: keep it out of the repository.
+        subprocess.run(command, capture_output=True, text=True, check=False, cwd=reports)
         seconds = time.monotonic() - started
         report = json.loads(next(Path(reports).glob("json-*.json")).read_text())
         har = json.loads(next(Path(reports).glob("har-*.json")).read_text())

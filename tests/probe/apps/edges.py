@@ -103,3 +103,11 @@ def admin_stats() -> dict[str, int]:
 @app.post("/contact")
 def contact(message: str = Form(...)) -> dict[str, str]:
     return {"received": message}
+
+
+@app.get("/convert")
+def convert(value: str) -> dict[str, int]:
+    try:
+        return {"value": int(value)}
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
