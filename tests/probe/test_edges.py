@@ -43,6 +43,8 @@ def test_edges_with_identities_from_sign_in(signed_up: ProbeResult) -> None:
     assert [s for (rule, _, _), s in found.items() if rule == "PRB008"] == [Severity.LOW]
     assert found[("PRB009", "GET", "/lookup/{key}")] is Severity.MEDIUM
     assert found[("PRB009", "GET", "/convert")] is Severity.MEDIUM
+    assert found[("PRB014", "GET", "/accounts/{account_id}")] is Severity.MEDIUM
+    assert ("PRB014", "POST", "/api-keys") not in found
     assert found[("PRB010", "GET", "/prefs")] is Severity.MEDIUM
     assert found[("PRB012", "GET", "/prefs")] is Severity.LOW
     assert ("PRB011", "GET", "/prefs") not in found

@@ -111,3 +111,15 @@ def convert(value: str) -> dict[str, int]:
         return {"value": int(value)}
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
+
+
+@app.get("/accounts/{account_id}")
+def account(account_id: int) -> dict[str, object]:
+    if account_id != 1:
+        raise HTTPException(404, "no such account")
+    return {"id": 1, "name": "ann", "profile": {"hashed_password": "$2b$12$abc", "salt": ""}}
+
+
+@app.post("/api-keys", status_code=201)
+def create_key() -> dict[str, str]:
+    return {"api_key": "k-123", "password": ""}

@@ -15,6 +15,7 @@ from apismith.probe.checks import (
     missing_security_headers,
     no_rate_limit,
     response_schema_violation,
+    sensitive_data_exposed,
     server_error,
     undocumented_success_status,
 )
@@ -30,6 +31,7 @@ CHECKS: tuple[Check, ...] = (
     response_schema_violation.CHECK,
     undocumented_success_status.CHECK,
     error_details_leaked.CHECK,
+    sensitive_data_exposed.CHECK,
     missing_security_headers.CHECK,
     cookie_without_httponly.CHECK,
     cookie_without_secure.CHECK,
