@@ -39,7 +39,7 @@ def test_edges_with_identities_from_sign_in(signed_up: ProbeResult) -> None:
     assert found[("PRB004", "POST", "/upload")] is Severity.HIGH
     assert found[("PRB004", "GET", "/admin/stats")] is Severity.MEDIUM
     assert ("PRB004", "POST", "/contact") not in found
-    assert ("PRB004", "GET", "/prefs") not in found
+    assert found[("PRB004", "GET", "/prefs")] is Severity.LOW
     assert [s for (rule, _, _), s in found.items() if rule == "PRB008"] == [Severity.LOW]
     assert found[("PRB009", "GET", "/lookup/{key}")] is Severity.MEDIUM
     assert found[("PRB009", "GET", "/convert")] is Severity.MEDIUM

@@ -106,8 +106,14 @@ def denied(exchange: Exchange) -> bool:
 
 
 def is_auth_flow(operation: Operation) -> bool:
-    """Sign-in, sign-up and account recovery operations, public by design."""
-    return bool(AUTH_FLOW.search(operation.path) or AUTH_FLOW.search(operation.operation_id))
+    """Sign-in, sign-up and account recovery operations, public by design.
+
+    Besides their names, a POST that takes a password (``POST /users`` as sign-up) is one.
+    """
+    if AUTH_FLOW.search(operation.path) or AUTH_FLOW.search(operation.operation_id):
+        return True
+    properties = (operation.body_schema or {}).get("properties", {})
+    return operation.method == "POST" and any("password" in str(k).lower() for k in properties)
 
 
 def is_public_by_nature(operation: Operation) -> bool:

@@ -3,12 +3,12 @@
 ## What it does
 Calls every operation without credentials. When other operations of the API answer 401/403
 to an anonymous caller, an operation whose handler runs anyway (a 2xx, or a 404 for an
-object that does not exist) is reported when it changes state (high; also when it declares
-a security scheme that it does not enforce), and for a read when another read of the same
-collection requires authentication, or when its path is privileged (``/admin``, ``/internal``,
-``/export``; medium). Sign-in, sign-up, account recovery and health
-operations are public by design and are left out; so are reads of an API whose reads are
-all public (a catalogue).
+object that does not exist) is reported: high when it changes state (or declares a security
+scheme it does not enforce); medium for a read when another read of the same collection
+requires authentication or when its path is privileged (``/admin``, ``/internal``,
+``/export``); low for any other read, to be confirmed as public by design (a catalogue).
+Sign-in, sign-up, account recovery, health, contact and webhook operations are public by
+design and are left out.
 
 ## Why is this bad?
 Anyone can call it: create, change or delete data, or read what only users should see.
@@ -69,10 +69,16 @@ def run(ctx: ProbeContext) -> None:
     for operation, exchange in relevant.items():
         if not reached_handler(operation, exchange):
             continue
-        why = _why(operation, protected, protected_reads)
-        if why is None:
+        verdict = _verdict(operation, protected, protected_reads)
+        if verdict is None and protected and exchange.ok and not operation.mutating:
+            verdict = (
+                f"while {len(protected)} other operation(s) require authentication; "
+                "make sure it is meant to be public",
+                Severity.LOW,
+            )
+        if verdict is None:
             continue
-        severity = Severity.HIGH if operation.mutating else Severity.MEDIUM
+        why, severity = verdict
         ctx.report(
             finding(
                 RULE,
@@ -83,20 +89,22 @@ def run(ctx: ProbeContext) -> None:
         )
 
 
-def _why(
+def _verdict(
     operation: Operation, protected: list[Operation], protected_reads: set[str | None]
-) -> str | None:
+) -> tuple[str, Severity] | None:
+    severity = Severity.HIGH if operation.mutating else Severity.MEDIUM
     if operation.mutating and operation.security:
-        return f"although it declares {', '.join(operation.security)}"
+        return f"although it declares {', '.join(operation.security)}", severity
     if operation.mutating and PUBLIC_BY_DESIGN.search(operation.path):
         return None
     if protected and PRIVILEGED.search(operation.path):
-        return (
-            f"while {len(protected)} other operation(s) answer 401/403 and its path is privileged"
-        )
+        count = len(protected)
+        return f"while {count} other operation(s) answer 401/403; its path is privileged", severity
     if operation.mutating and protected:
+        example = protected[0].label
         return (
-            f"while {len(protected)} other operation(s) answer 401/403 (e.g. {protected[0].label})"
+            f"while {len(protected)} other operation(s) answer 401/403 (e.g. {example})",
+            severity,
         )
     if resource_of(operation.path) in protected_reads:
         peer = next(
@@ -104,7 +112,7 @@ def _why(
             for op in protected
             if not op.mutating and resource_of(op.path) == resource_of(operation.path)
         )
-        return f"while {peer.label} requires authentication"
+        return f"while {peer.label} requires authentication", severity
     return None
 
 
