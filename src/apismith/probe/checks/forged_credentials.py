@@ -50,16 +50,26 @@ def run(ctx: ProbeContext) -> None:
         else:
             ids = ctx.ids_for(operation, user) if user is not None else {}
         request = example_request(operation, 1, ids)
-        for forgery in forged:
+        # Statuses that mean "refused": the anonymous one, 401/403, and whatever the
+        # malformed credential (the first forgery) gets, such as a 400 for a bad header.
+        refused = {ctx.anonymous[operation].status, 401, 403}
+        for position, forgery in enumerate(forged):
             exchange = ctx.send(operation, request, Identity("forged", forgery.headers))
-            if reached_handler(operation, exchange):
+            status = exchange.status
+            if status is None or status >= 500 or status == 429:
+                continue
+            if position == 0 and not reached_handler(operation, exchange):
+                refused.add(status)
+                continue
+            if status not in refused:
                 severity = Severity.CRITICAL if forgery.signature_flaw else Severity.HIGH
                 ctx.report(
                     finding(
                         RULE,
                         exchange,
                         f"{operation.label} accepted {forgery.description} "
-                        f"(answered {exchange.status})",
+                        f"(answered {status}; without credentials it answers "
+                        f"{ctx.anonymous[operation].status})",
                         severity,
                     )
                 )
