@@ -1,0 +1,111 @@
+"""More data for the list operations: objects added through the app's own create operations.
+
+A list operation is measured once, then ``seed`` objects are created by POSTing schema-made
+bodies to the same collection, and it is measured again. A ``*_id`` field of a body is filled
+with a parent made for it through the parent collection's create operation, so that every
+new object has its own parent (an N+1 on a many-to-one relationship shows only then), or with
+the first listed parent when the parent cannot be created.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from apismith.profile.measure import Sender, Timing
+from apismith.profile.plan import Call, Operation, Planner, id_of
+from apismith.profile.result import Growth, Options
+from apismith.profile.values import Values
+from apismith.profile.watchdog import Watchdog
+
+
+async def measure_growth(
+    timings: list[Timing],
+    sender: Sender,
+    planner: Planner,
+    operations: list[Operation],
+    options: Options,
+    watchdog: Watchdog | None,
+) -> list[Growth]:
+    """Each list operation before and after adding ``options.seed`` objects to its collection."""
+    creates = [op for op in operations if op.method == "POST" and op.body is not None]
+    grown: list[Growth] = []
+    for timing in timings:
+        if timing.first.items is None or timing.first.statements is None:
+            continue
+        collection = urlsplit(timing.call.url).path
+        create = await _create_for(collection, creates, planner) if options.seed else None
+        if create is None:
+            grown.append(Growth(timing, timing.first, None, 0))
+            continue
+        created = 0
+        for _ in range(options.seed):
+            body = planner.body(
+                create.operation, await _parents(create.operation, creates, planner)
+            )
+            sample = await sender.send(Call(create.operation, create.url, body))
+            created += 200 <= sample.status < 300
+        planner.forget(collection)
+        if watchdog is not None:
+            watchdog.label = timing.call.operation.label
+        after = await sender.send(timing.call)
+        if watchdog is not None:
+            watchdog.label = ""
+        grown.append(Growth(timing, timing.first, after, created))
+    return grown
+
+
+async def _create_for(collection: str, creates: list[Operation], planner: Planner) -> Call | None:
+    """The POST call on the same collection as a list operation."""
+    for operation in creates:
+        call = await planner.call(operation)
+        if call is not None and urlsplit(call.url).path.rstrip("/") == collection.rstrip("/"):
+            return call
+    return None
+
+
+async def _parents(
+    operation: Operation, creates: list[Operation], planner: Planner
+) -> dict[str, object]:
+    """Values for the body's required ``*_id`` fields: a new parent each time when possible."""
+    schema = Values(planner.document).resolve(operation.body or {})
+    ids: dict[str, object] = {}
+    for name in schema.get("required", []):
+        stem = str(name).removesuffix("_id").removesuffix("Id")
+        if stem == name or not stem:
+            continue
+        parent = next((op for op in creates if _names(op.path, stem)), None)
+        value = await _new_parent(parent, name, planner) if parent is not None else None
+        if value is None:
+            value = await _listed_parent(stem, name, planner)
+        if value is not None:
+            ids[str(name)] = value
+    return ids
+
+
+def _names(path: str, stem: str) -> bool:
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return "{" not in path and last.lower().startswith(stem.lower())
+
+
+async def _new_parent(parent: Operation, name: str, planner: Planner) -> object:
+    call = await planner.call(parent)
+    if call is None:
+        return None
+    try:
+        response = await planner.client.post(call.url, json=planner.body(parent, {}))
+        created: Any = response.json() if response.status_code < 300 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    return id_of(created, name) if isinstance(created, dict) else None
+
+
+async def _listed_parent(stem: str, name: str, planner: Planner) -> object:
+    for operation_path in planner.document["paths"]:
+        if _names(str(operation_path), stem):
+            listed = await planner.listing(str(operation_path))
+            if listed:
+                return id_of(listed[0], name)
+    return None

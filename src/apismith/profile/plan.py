@@ -1,0 +1,173 @@
+"""Which requests to send: read operations from the OpenAPI schema and fill their parameters.
+
+GET operations are measured; path parameters are filled with ids found in the list response
+of the enclosing collection (``/authors`` for ``/authors/{author_id}``); required query
+parameters get schema-made values. POST operations on a listed collection are the ways to
+add data when looking for N+1 queries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from apismith.profile.target import TargetError
+from apismith.profile.values import Values
+
+_PARAM = re.compile(r"\{([^}/]+)\}")
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One OpenAPI operation: method, path template, parameters and JSON request body."""
+
+    method: str
+    path: str
+    parameters: tuple[dict[str, Any], ...] = ()
+    body: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        """``GET /items/{item_id}``."""
+        return f"{self.method} {self.path}"
+
+    def required(self, location: str) -> list[dict[str, Any]]:
+        """Required parameters in one location (``path``, ``query``, ``header``, ``cookie``)."""
+        return [p for p in self.parameters if p.get("in") == location and p.get("required", False)]
+
+
+@dataclass(slots=True)
+class Call:
+    """A concrete request for an operation."""
+
+    operation: Operation
+    url: str
+    body: object = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+async def load_schema(client: httpx.AsyncClient, schema_file: Path | None) -> dict[str, Any]:
+    """The OpenAPI document from ``schema_file`` or the target's ``/openapi.json``."""
+    if schema_file is not None:
+        try:
+            document = json.loads(schema_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise TargetError(f"--schema {schema_file}: {error}") from None
+    else:
+        try:
+            response = await client.get("/openapi.json")
+            document = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            document = None
+        if document is None:
+            raise TargetError("no OpenAPI schema at /openapi.json; pass --schema FILE")
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        raise TargetError("the OpenAPI schema has no 'paths' object")
+    return document
+
+
+def operations(document: dict[str, Any]) -> list[Operation]:
+    """Every operation of the document, in document order."""
+    found: list[Operation] = []
+    values = Values(document)
+    for path, item in document["paths"].items():
+        if not isinstance(item, dict):
+            continue
+        shared = [values.resolve(p) for p in item.get("parameters", []) if isinstance(p, dict)]
+        for method in _METHODS:
+            spec = item.get(method)
+            if not isinstance(spec, dict):
+                continue
+            own = [values.resolve(p) for p in spec.get("parameters", []) if isinstance(p, dict)]
+            content = values.resolve(spec.get("requestBody", {})).get("content", {})
+            body = content.get("application/json", {}).get("schema")
+            found.append(Operation(method.upper(), str(path), (*shared, *own), body))
+    return found
+
+
+def items_of(payload: object) -> list[dict[str, Any]] | None:
+    """The objects of a list response: a JSON array, or the one array field of an envelope."""
+    if isinstance(payload, dict):
+        arrays = [v for v in payload.values() if isinstance(v, list)]
+        payload = arrays[0] if len(arrays) == 1 else None
+    if isinstance(payload, list) and all(isinstance(item, dict) for item in payload):
+        return payload
+    return None
+
+
+def id_of(item: dict[str, Any], parameter: str) -> object:
+    """The value in a listed object that a ``{parameter}`` most likely names."""
+    stem = parameter.removesuffix("_id").removesuffix("Id")
+    for key in (parameter, "id", f"{stem}_id", "uuid", "slug", "key", "name"):
+        if isinstance(item.get(key), str | int) and not isinstance(item.get(key), bool):
+            return item[key]
+    return None
+
+
+class Planner:
+    """Turns operations into concrete calls, listing collections to find ids."""
+
+    def __init__(self, client: httpx.AsyncClient, document: dict[str, Any]) -> None:
+        self.client = client
+        self.document = document
+        self._lists: dict[str, list[dict[str, Any]] | None] = {}
+        self._values = Values(document)
+
+    async def listing(self, url: str) -> list[dict[str, Any]] | None:
+        """The objects listed at ``url`` (cached; None when it is not a list)."""
+        if url not in self._lists:
+            try:
+                response = await self.client.get(url)
+                listed = items_of(response.json()) if response.status_code < 300 else None
+            except (httpx.HTTPError, ValueError):
+                listed = None
+            self._lists[url] = listed
+        return self._lists[url]
+
+    def forget(self, url: str) -> None:
+        """Drop a cached listing after data was added."""
+        self._lists.pop(url, None)
+
+    async def call(self, operation: Operation) -> Call | None:
+        """A request for the operation, or None when a path parameter has no known value."""
+        url = ""
+        values = Values(self.document)
+        path_schemas = {p.get("name"): p.get("schema", {}) for p in operation.required("path")}
+        position = 0
+        for match in _PARAM.finditer(operation.path):
+            url += operation.path[position : match.start()]
+            position = match.end()
+            listed = await self.listing(url.rstrip("/") or "/")
+            value = next(
+                (v for v in (id_of(i, match.group(1)) for i in listed or []) if v is not None),
+                None,
+            )
+            if value is None:
+                if not path_schemas.get(match.group(1), {}).get("enum"):
+                    return None
+                value = values.example(path_schemas[match.group(1)])
+            url += quote(str(value), safe="")
+        url += operation.path[position:]
+        query = {
+            str(p["name"]): values.example(p.get("schema", {}), str(p["name"]))
+            for p in operation.required("query")
+        }
+        if query:
+            url += "?" + urlencode(query, doseq=True)
+        headers = {
+            str(p["name"]): str(values.example(p.get("schema", {}), str(p["name"])))
+            for p in operation.required("header")
+        }
+        return Call(operation, url, None, headers)
+
+    def body(self, operation: Operation, ids: dict[str, object]) -> object:
+        """A JSON body for a create operation, foreign keys filled from ``ids``."""
+        self._values.ids = ids
+        return self._values.example(operation.body or {})
