@@ -57,6 +57,12 @@ def profile_command(
     schema: Annotated[
         Path | None, typer.Option(help="OpenAPI JSON file, instead of /openapi.json.")
     ] = None,
+    auth: Annotated[
+        str | None, typer.Option(help="Authorization header value, like 'Bearer <token>'.")
+    ] = None,
+    header: Annotated[
+        list[str] | None, typer.Option("--header", "-H", help="Extra header 'Name: value'.")
+    ] = None,
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for a response.")] = 30.0,
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
@@ -76,9 +82,10 @@ def profile_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
 ) -> None:
     """Profile a running FastAPI app: where does the time of each endpoint go?"""
-    options = Options(requests, concurrency, slow_ms, block_ms, seed, timeout)
     console = stderr()
     with user_errors():
+        headers = _headers(header or [], auth)
+        options = Options(requests, concurrency, slow_ms, block_ms, seed, timeout, headers=headers)
         threshold = parse_severity(fail_on, "--fail-on") if fail_on else Severity.LOW
         if schema is not None and not schema.is_file():
             raise UsageError(f"--schema {schema}: no such file")
@@ -98,6 +105,19 @@ def profile_command(
         _emit(result, output_format, output)
     failing = any(f.level >= threshold for f in result.findings)
     raise typer.Exit(ExitCode.FINDINGS if failing and not exit_zero else ExitCode.OK)
+
+
+def _headers(values: list[str], auth: str | None) -> tuple[tuple[str, str], ...]:
+    """``Name: value`` options, and ``--auth`` as the Authorization header."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        name, colon, content = value.partition(":")
+        if not colon or not name.strip():
+            raise UsageError(f"--header {value!r}: expected 'Name: value'")
+        pairs.append((name.strip(), content.strip()))
+    if auth is not None:
+        pairs.append(("Authorization", auth))
+    return tuple(pairs)
 
 
 def _save(

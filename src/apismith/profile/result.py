@@ -23,6 +23,7 @@ class Options:
     seed: int = 3
     timeout: float = 30.0
     budget: float = 10.0
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

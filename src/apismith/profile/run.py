@@ -43,7 +43,7 @@ async def _profile(
         return traced(app, state, traces or Traces())
 
     with recording() as uses_sql:
-        async with session(target, options.timeout, wrap) as client:
+        async with session(target, options.timeout, wrap, dict(options.headers)) as client:
             result.uses_sql = uses_sql and target.in_process
             document = await load_schema(client, schema_file)
             sender = Sender(client, traces if result.uses_sql else None, options.timeout)

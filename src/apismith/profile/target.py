@@ -84,7 +84,8 @@ async def lifespan(app: ASGIApp, timeout: float) -> AsyncIterator[dict[str, Any]
     task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
     reply = await _reply(task, outbox, timeout)
     if reply is not None and reply["type"] == "lifespan.startup.failed":
-        raise TargetError(f"the app's startup failed: {reply.get('message', '')}")
+        lines = str(reply.get("message", "")).strip().splitlines() or [""]
+        raise TargetError(f"the app's startup failed: {lines[-1]}")
     try:
         yield state
     finally:
@@ -111,14 +112,17 @@ async def _reply(
 
 @asynccontextmanager
 async def session(
-    target: Target, timeout: float, wrap: Callable[[ASGIApp, dict[str, Any]], ASGIApp]
+    target: Target,
+    timeout: float,
+    wrap: Callable[[ASGIApp, dict[str, Any]], ASGIApp],
+    headers: dict[str, str],
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the target (its app passed through ``wrap`` with the lifespan state);
-    checks that a URL target answers at all."""
+    """An HTTP client sending ``headers`` to the target (its app passed through ``wrap`` with
+    the lifespan state); checks that a URL target answers at all."""
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     if target.app is None:
         async with httpx.AsyncClient(
-            base_url=target.base_url, timeout=timeout, limits=limits
+            base_url=target.base_url, timeout=timeout, limits=limits, headers=headers
         ) as client:
             try:
                 await client.get("/", timeout=min(timeout, 10.0))
@@ -128,9 +132,9 @@ async def session(
             yield client
         return
     async with lifespan(target.app, timeout) as state:
-        transport = httpx.ASGITransport(app=wrap(target.app, state))
+        transport = httpx.ASGITransport(app=wrap(target.app, state), raise_app_exceptions=False)
         async with httpx.AsyncClient(
-            transport=transport, base_url=target.base_url, timeout=timeout
+            transport=transport, base_url=target.base_url, timeout=timeout, headers=headers
         ) as client:
             yield client
 

@@ -1,0 +1,186 @@
+"""``apismith profile`` at its boundaries: targets that fail, options, formats, exit codes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import profile_json, run_cli
+
+BROKEN = {
+    "raises_on_import.py": "raise RuntimeError('no database configured')\n",
+    "fails_startup.py": """
+        from contextlib import asynccontextmanager
+        from fastapi import FastAPI
+
+        @asynccontextmanager
+        async def lifespan(app):
+            raise RuntimeError("cannot reach the database")
+            yield
+
+        app = FastAPI(lifespan=lifespan)
+    """,
+    "not_asgi.py": "def app():\n    return None\n",
+    "no_schema.py": """
+        from fastapi import FastAPI
+
+        app = FastAPI(openapi_url=None)
+
+        @app.get("/ping")
+        async def ping():
+            return {"ok": True}
+    """,
+    "small_block.py": """
+        import time
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/block")
+        async def block():
+            time.sleep(0.08)
+            return {"ok": True}
+
+        @app.get("/health")
+        async def health():
+            return {"ok": True}
+    """,
+    "errors_and_auth.py": """
+        from fastapi import FastAPI, Header, HTTPException
+
+        app = FastAPI()
+
+        @app.get("/boom")
+        def boom():
+            raise RuntimeError("kaput")
+
+        @app.get("/private")
+        def private(authorization: str | None = Header(None)):
+            if authorization != "Bearer s3cret":
+                raise HTTPException(401, "who are you?")
+            return {"ok": True}
+
+        @app.get("/things/{thing_id}")
+        def thing(thing_id: int):
+            return {"id": thing_id}
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("broken")
+    for name, source in BROKEN.items():
+        (directory / name).write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
+    return directory
+
+
+def _fails(*args: str) -> str:
+    code, out, err = run_cli("profile", *args)
+    assert code == 2, out + err
+    assert "Traceback" not in out + err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("raises_on_import:app", "cannot import raises_on_import: RuntimeError: no database"),
+        ("absent_module:app", "cannot import absent_module: ModuleNotFoundError"),
+        ("no_schema:missing", "no_schema has no ASGI application named 'missing'"),
+        ("no_colon", "expected 'module:attribute'"),
+        ("fails_startup:app", "the app's startup failed"),
+        ("no_schema:app", "no OpenAPI schema at /openapi.json"),
+        ("not_asgi:app", "profiling not_asgi:app failed: TypeError"),
+    ],
+)
+def test_targets_that_cannot_be_profiled_exit_2(broken: Path, spec: str, message: str) -> None:
+    assert message in _fails(spec, "--app-dir", str(broken), "-n", "1")
+
+
+def test_verbose_shows_the_traceback_of_an_internal_failure(broken: Path) -> None:
+    code, _, err = run_cli("profile", "not_asgi:app", "--app-dir", str(broken), "--verbose")
+    assert code == 2
+    assert "Traceback" in err
+
+
+def test_bad_options_exit_2(broken: Path, tmp_path: Path) -> None:
+    assert "no such directory" in _fails("x:app", "--app-dir", str(tmp_path / "absent"))
+    assert "loopback addresses only" in _fails("http://example.com")
+    assert "no such file" in _fails("no_schema:app", "--schema", str(tmp_path / "absent.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert "--schema" in _fails("no_schema:app", "--app-dir", str(broken), "--schema", str(bad))
+    bad.write_text("[]", encoding="utf-8")
+    assert "no 'paths'" in _fails("no_schema:app", "--app-dir", str(broken), "--schema", str(bad))
+    assert "expected 'Name: value'" in _fails("no_schema:app", "-H", "nocolon")
+    assert "--fail-on" in _fails("no_schema:app", "--fail-on", "urgent")
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield int(listener.getsockname()[1])
+
+
+def test_url_that_hangs_or_refuses_exits_2(silent_port: int) -> None:
+    err = _fails(f"http://127.0.0.1:{silent_port}", "--timeout", "0.5")
+    assert "does not answer" in err
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    assert "does not answer" in _fails(f"http://localhost:{port}/")
+
+
+def test_schema_file_errors_and_auth(broken: Path, tmp_path: Path) -> None:
+    schema = tmp_path / "openapi.json"
+    code, report, err = profile_json(
+        "errors_and_auth:app", "--app-dir", str(broken), "-n", "2", "--auth", "Bearer s3cret"
+    )
+    assert code == 0, err
+    rows = {r["path"]: r for r in report["operations"]}
+    assert rows["/boom"]["status"] == 500
+    assert rows["/private"]["status"] == 200
+    assert report["skipped"] == [
+        {"operation": "GET /things/{thing_id}", "reason": "no value found for a path parameter"}
+    ]
+    schema.write_text(json.dumps({"paths": {"/private": {"get": {}}}}), encoding="utf-8")
+    code, report, _ = profile_json(
+        "errors_and_auth:app", "--app-dir", str(broken), "--schema", str(schema), "-n", "1"
+    )
+    assert report["operations"] == []
+    assert report["skipped"] == [{"operation": "GET /private", "reason": "answers 401"}]
+
+
+def test_formats_outputs_and_exit_codes(broken: Path, tmp_path: Path) -> None:
+    args = ("small_block:app", "--app-dir", str(broken), "-n", "3", "-c", "1", "-q")
+    args += ("--slow-ms", "50", "--profile-html", str(tmp_path / "profile.html"))
+    code, out, err = run_cli("profile", *args, "--exit-zero")
+    assert code == 0
+    assert "GET /health" not in err
+    assert "wrote the call profile of GET /block to " in err
+    assert "PRF002" in out and "event-loop-blocked" in out and "reproduce: curl" in out
+    assert "hotspots of GET /block" in out and "SQL/req" in out
+    code, out, _ = run_cli("profile", *args, "--fail-on", "critical", "-f", "sarif")
+    assert code == 0
+    log = json.loads(out)
+    results = log["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"PRF002", "PRF003"}
+    blocked = next(r for r in results if r["ruleId"] == "PRF002")
+    location = blocked["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("small_block.py")
+    assert location["logicalLocations"][0]["name"] == "GET /block"
+    report = tmp_path / "report.txt"
+    code, out, _ = run_cli("profile", *args, "--fail-on", "high", "-o", str(report))
+    assert code == 1
+    assert out == ""
+    assert "latency of small_block:app" in report.read_text(encoding="utf-8")
+    unwritable = tmp_path / "absent" / "report.html"
+    assert "cannot write" in _fails(*args, "--html", str(unwritable))
