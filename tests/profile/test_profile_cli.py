@@ -49,6 +49,112 @@ BROKEN = {
         async def health():
             return {"ok": True}
     """,
+    "raw_asgi.py": """
+        import json
+
+        SCHEMA = {"openapi": "3.1.0", "paths": {"/ping": {"get": {}}}}
+
+
+        async def app(scope, receive, send):
+            if scope["type"] != "http":
+                return
+            body = SCHEMA if scope["path"] == "/openapi.json" else {"ok": True}
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+    """,
+    "slow_startup.py": """
+        import asyncio
+        from contextlib import asynccontextmanager
+        from fastapi import FastAPI
+
+        @asynccontextmanager
+        async def lifespan(app):
+            await asyncio.sleep(30)
+            yield
+
+        app = FastAPI(lifespan=lifespan)
+    """,
+    "library.py": """
+        from pathlib import Path
+        from fastapi import FastAPI, HTTPException
+        from fastapi.responses import PlainTextResponse
+        from pydantic import BaseModel
+        from sqlalchemy import ForeignKey, create_engine, select
+        from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+        engine = create_engine(f"sqlite:///{Path(__file__).with_name('library.db')}")
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Shelf(Base):
+            __tablename__ = "shelves"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            name: Mapped[str]
+            books: Mapped[list["Book"]] = relationship(back_populates="shelf")
+
+
+        class Book(Base):
+            __tablename__ = "books"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            title: Mapped[str]
+            shelf_id: Mapped[int] = mapped_column(ForeignKey("shelves.id"))
+            shelf: Mapped[Shelf] = relationship(back_populates="books")
+
+
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        with Session(engine) as db:
+            db.add_all([Shelf(name="A"), Shelf(name="B"), Shelf(name="C")])
+            db.commit()
+        app = FastAPI()
+
+
+        class BookIn(BaseModel):
+            title: str
+            shelf_id: int
+
+
+        class StickerIn(BaseModel):
+            label_id: int
+
+
+        @app.get("/shelves")
+        def shelves():
+            with Session(engine) as db:
+                return [{"id": s.id, "books": len(s.books)} for s in db.scalars(select(Shelf))]
+
+
+        @app.get("/books")
+        def books():
+            with Session(engine) as db:
+                return [{"id": b.id, "shelf": b.shelf.name} for b in db.scalars(select(Book))]
+
+
+        @app.post("/books", status_code=201)
+        def add_book(book: BookIn):
+            with Session(engine) as db:
+                db.add(Book(title=book.title, shelf_id=book.shelf_id))
+                db.commit()
+            return {"ok": True}
+
+
+        @app.post("/labels", status_code=201)
+        def add_label():
+            return PlainTextResponse("made", status_code=201)
+
+
+        @app.get("/stickers")
+        def stickers():
+            return []
+
+
+        @app.post("/stickers")
+        def add_sticker(sticker: StickerIn):
+            raise HTTPException(409, "no such label")
+    """,
     "errors_and_auth.py": """
         from fastapi import FastAPI, Header, HTTPException
 
@@ -96,10 +202,11 @@ def _fails(*args: str) -> str:
         ("fails_startup:app", "the app's startup failed"),
         ("no_schema:app", "no OpenAPI schema at /openapi.json"),
         ("not_asgi:app", "profiling not_asgi:app failed: TypeError"),
+        ("slow_startup:app --timeout 0.3", "the app's lifespan did not answer within 0.3 s"),
     ],
 )
 def test_targets_that_cannot_be_profiled_exit_2(broken: Path, spec: str, message: str) -> None:
-    assert message in _fails(spec, "--app-dir", str(broken), "-n", "1")
+    assert message in _fails(*spec.split(), "--app-dir", str(broken), "-n", "1")
 
 
 def test_verbose_shows_the_traceback_of_an_internal_failure(broken: Path) -> None:
@@ -148,9 +255,8 @@ def test_schema_file_errors_and_auth(broken: Path, tmp_path: Path) -> None:
     rows = {r["path"]: r for r in report["operations"]}
     assert rows["/boom"]["status"] == 500
     assert rows["/private"]["status"] == 200
-    assert report["skipped"] == [
-        {"operation": "GET /things/{thing_id}", "reason": "no value found for a path parameter"}
-    ]
+    assert rows["/things/{thing_id}"]["url"] == "/things/1"
+    assert report["skipped"] == []
     schema.write_text(json.dumps({"paths": {"/private": {"get": {}}}}), encoding="utf-8")
     code, report, _ = profile_json(
         "errors_and_auth:app", "--app-dir", str(broken), "--schema", str(schema), "-n", "1"
@@ -184,3 +290,25 @@ def test_formats_outputs_and_exit_codes(broken: Path, tmp_path: Path) -> None:
     assert "latency of small_block:app" in report.read_text(encoding="utf-8")
     unwritable = tmp_path / "absent" / "report.html"
     assert "cannot write" in _fails(*args, "--html", str(unwritable))
+
+
+def test_app_without_lifespan_is_profiled(broken: Path) -> None:
+    code, report, _ = profile_json("raw_asgi:app", "--app-dir", str(broken), "-n", "2")
+    assert code == 0
+    assert [r["path"] for r in report["operations"]] == ["/ping"]
+
+
+def test_n_plus_one_without_a_create_operation(broken: Path) -> None:
+    code, report, _ = profile_json("library:app", "--app-dir", str(broken), "-n", "1")
+    assert code == 1
+    # /shelves cannot grow (no create): a statement repeated per listed shelf is enough.
+    # /books grows, but every new book shares one shelf, loaded once: not an N+1.
+    [finding] = report["findings"]
+    assert (finding["rule"], finding["path"], finding["confidence"]) == (
+        "PRF001",
+        "/shelves",
+        "medium",
+    )
+    assert "each of its 3 listed items (3 times in one request)" in finding["message"]
+    rows = {r["path"]: r for r in report["operations"]}
+    assert rows["/shelves"]["statements_per_request"] == 4

@@ -61,7 +61,7 @@ async def _create_for(collection: str, creates: list[Operation], planner: Planne
     """The POST call on the same collection as a list operation."""
     for operation in creates:
         call = await planner.call(operation)
-        if call is not None and urlsplit(call.url).path.rstrip("/") == collection.rstrip("/"):
+        if urlsplit(call.url).path.rstrip("/") == collection.rstrip("/"):
             return call
     return None
 
@@ -92,8 +92,6 @@ def _names(path: str, stem: str) -> bool:
 
 async def _new_parent(parent: Operation, name: str, planner: Planner) -> object:
     call = await planner.call(parent)
-    if call is None:
-        return None
     try:
         response = await planner.client.post(call.url, json=planner.body(parent, {}))
         created: Any = response.json() if response.status_code < 300 else None

@@ -135,8 +135,9 @@ class Planner:
         """Drop a cached listing after data was added."""
         self._lists.pop(url, None)
 
-    async def call(self, operation: Operation) -> Call | None:
-        """A request for the operation, or None when a path parameter has no known value."""
+    async def call(self, operation: Operation) -> Call:
+        """A request for the operation; a path parameter no listing names gets a made-up
+        value (the operation is skipped later if the app answers 4xx)."""
         url = ""
         values = Values(self.document)
         path_schemas = {p.get("name"): p.get("schema", {}) for p in operation.required("path")}
@@ -150,9 +151,7 @@ class Planner:
                 None,
             )
             if value is None:
-                if not path_schemas.get(match.group(1), {}).get("enum"):
-                    return None
-                value = values.example(path_schemas[match.group(1)])
+                value = values.example(path_schemas.get(match.group(1), {}), match.group(1))
             url += quote(str(value), safe="")
         url += operation.path[position:]
         query = {

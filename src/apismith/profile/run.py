@@ -79,9 +79,6 @@ async def _time_all(
     readable = [op for op in operations(document) if op.method == "GET"]
     for position, operation in enumerate(readable, start=1):
         call = await planner.call(operation)
-        if call is None:
-            result.skipped.append((operation.label, "no value found for a path parameter"))
-            continue
         progress(f"[{position}/{len(readable)}] {operation.label}")
         _label(watchdog, operation.label)
         first = await sender.send(call)

@@ -37,12 +37,10 @@ class Traces:
 
 
 def traced(app: ASGIApp, state: dict[str, Any], traces: Traces) -> ASGIApp:
-    """``app`` with lifespan ``state`` in each request scope and statements recorded per trace."""
+    """``app`` with lifespan ``state`` in each request scope and statements recorded per trace
+    (it serves the HTTP requests of the profile's client only)."""
 
     async def wrapped(scope: Any, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
         scope = {**scope, "state": dict(state)}
         trace = dict(scope["headers"]).get(TRACE_HEADER)
         bucket: list[str] = []
