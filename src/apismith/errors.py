@@ -3,7 +3,9 @@
 ApismithError
 ├── ConfigError      a [tool.apismith] table or CLI option is invalid
 ├── UsageError       a request that cannot be carried out (missing path, unknown rule)
-└── SourceError      one file cannot be read or parsed; the run goes on without it
+├── SourceError      one file cannot be read or parsed; the run goes on without it
+├── TargetError      a dynamic target cannot be imported, reached or is not allowed
+└── SchemaError      a dynamic target's OpenAPI schema is missing or not valid OpenAPI 3
 """
 
 from __future__ import annotations
@@ -29,3 +31,11 @@ class SourceError(ApismithError):
         self.reason = reason
         self.line = line
         self.column = column
+
+
+class TargetError(ApismithError):
+    """A target of ``probe``/``profile`` that cannot be imported or reached, or is not allowed."""
+
+
+class SchemaError(ApismithError):
+    """An OpenAPI schema that cannot be fetched or is not a valid OpenAPI 3 document."""

@@ -1,8 +1,7 @@
-"""The profile's test apps, copied to a temporary directory, run in-process or by uvicorn."""
+"""Fixtures: the profile's test apps, copied to a temporary directory, run by uvicorn."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import subprocess
@@ -10,15 +9,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
-from apismith.cli import app
 
 APPS = Path(__file__).parent / "apps"
-FAST = ("-n", "5", "-c", "2", "--slow-ms", "200")
 
 
 @pytest.fixture(scope="session")
@@ -28,19 +22,6 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for source in APPS.glob("*.py"):
         shutil.copy(source, directory / source.name)
     return directory
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    """Run ``apismith`` in-process; exit code, stdout and stderr."""
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def profile_json(*args: str) -> tuple[int, dict[str, Any], str]:
-    """Run ``apismith profile ... -f json``; exit code, the parsed report and stderr."""
-    code, out, err = run_cli("profile", *args, "-f", "json")
-    assert out, err
-    return code, json.loads(out), err
 
 
 def _free_port() -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FAST, profile_json
+from profile_helpers import FAST, profile_json
 
 PLANTED = {
     ("PRF001", "/authors"),

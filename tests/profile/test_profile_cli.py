@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import profile_json, run_cli
+from profile_helpers import profile_json, run_cli
 
 BROKEN = {
     "raises_on_import.py": "raise RuntimeError('no database configured')\n",

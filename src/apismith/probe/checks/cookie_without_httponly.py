@@ -1,0 +1,49 @@
+"""Cookie without HttpOnly: a cookie that page scripts can read.
+
+## What it does
+Reports each cookie the API sets (``Set-Cookie`` on any answer of the run, deletions left
+out) without the ``HttpOnly`` attribute.
+
+## Why is this bad?
+Any script on the page, including one injected through an XSS, can read the cookie and
+send the session it carries to an attacker.
+
+## Example
+```python
+response.set_cookie("session", token)
+```
+
+## Use instead
+```python
+response.set_cookie("session", token, httponly=True, secure=True, samesite="lax")
+```
+"""
+
+from __future__ import annotations
+
+from apismith.findings import Confidence, Severity
+from apismith.probe.checks.base import Check, define
+from apismith.probe.checks.cookies import cookies
+from apismith.probe.context import ProbeContext, finding
+
+RULE = define(__doc__, "PRB010", "cookie-without-httponly", Severity.MEDIUM, Confidence.HIGH, 1004)
+
+
+def run(ctx: ProbeContext) -> None:
+    """Report cookies set without HttpOnly."""
+    for cookie in cookies(ctx):
+        if "httponly" in cookie.attributes:
+            continue
+        exchange = cookie.exchange
+        label = exchange.operation.label if exchange.operation else exchange.request.method
+        ctx.report(
+            finding(
+                RULE,
+                exchange,
+                f"{label} sets the cookie {cookie.name!r} without HttpOnly",
+                excerpt="\n".join(exchange.headers.get_list("set-cookie")),
+            )
+        )
+
+
+CHECK = Check(RULE, run, passive=True)
