@@ -52,7 +52,7 @@ def test_n_plus_one_shows_the_repeated_statement(planted: tuple[int, dict[str, A
     assert finding["method"] == "GET"
     assert "FROM books WHERE ? = books.author_id" in finding["evidence"]["excerpt"]
     assert "3 item(s), 7 for 6" in finding["message"]
-    assert finding["reproduce"] == "curl -sS -X GET 'http://127.0.0.1:8000/authors'"
+    assert finding["reproduce"] == "curl -i -X GET http://127.0.0.1:8000/authors"
 
 
 def test_blocked_loop_shows_the_stack(planted: tuple[int, dict[str, Any]]) -> None:
@@ -111,7 +111,7 @@ def test_planted_app_under_uvicorn_gets_latency_and_blocking(planted_url: str) -
     assert {("PRF002", "/report"), ("PRF003", "/primes"), ("PRF003", "/export")} <= found
     assert found <= PLANTED | ALSO
     blocked = next(f for f in report["findings"] if f["rule"] == "PRF002")
-    assert blocked["reproduce"] == f"curl -sS -X GET '{planted_url}/report'"
+    assert blocked["reproduce"] == f"curl -i -X GET {planted_url}/report"
 
 
 def test_correct_twin_under_uvicorn_has_nothing_above_low(correct_url: str) -> None:

@@ -26,13 +26,10 @@ BROKEN = {
     """,
     "not_asgi.py": "def app():\n    return None\n",
     "no_schema.py": """
-        from fastapi import FastAPI
-
-        app = FastAPI(openapi_url=None)
-
-        @app.get("/ping")
-        async def ping():
-            return {"ok": True}
+        async def app(scope, receive, send):
+            if scope["type"] == "http":
+                await send({"type": "http.response.start", "status": 404, "headers": []})
+                await send({"type": "http.response.body", "body": b"not here"})
     """,
     "small_block.py": """
         import time
@@ -195,35 +192,64 @@ def _fails(*args: str) -> str:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("raises_on_import:app", "cannot import raises_on_import: RuntimeError: no database"),
-        ("absent_module:app", "cannot import absent_module: ModuleNotFoundError"),
-        ("no_schema:missing", "no_schema has no ASGI application named 'missing'"),
-        ("no_colon", "expected 'module:attribute'"),
-        ("fails_startup:app", "the app's startup failed"),
+        ("raises_on_import:app", "cannot import 'raises_on_import': RuntimeError: no database"),
+        ("absent_module:app", "cannot import 'absent_module': ModuleNotFoundError"),
+        ("no_schema:missing", "module 'no_schema' has no attribute 'missing'"),
+        ("no_colon", "expected an import string"),
+        ("fails_startup:app", "the app failed to start: RuntimeError: cannot reach the database"),
         ("no_schema:app", "no OpenAPI schema at /openapi.json"),
-        ("not_asgi:app", "profiling not_asgi:app failed: TypeError"),
-        ("slow_startup:app --timeout 0.3", "the app's lifespan did not answer within 0.3 s"),
+        ("not_asgi:app", "not_asgi:app is a NoneType, not an ASGI application"),
+        ("slow_startup:app --timeout 0.3", "slow_startup:app: the app did not start within 0.3 s"),
     ],
 )
 def test_targets_that_cannot_be_profiled_exit_2(broken: Path, spec: str, message: str) -> None:
     assert message in _fails(*spec.split(), "--app-dir", str(broken), "-n", "1")
 
 
-def test_verbose_shows_the_traceback_of_an_internal_failure(broken: Path) -> None:
-    code, _, err = run_cli("profile", "not_asgi:app", "--app-dir", str(broken), "--verbose")
+BAD_MINIMUM = {
+    "openapi": "3.1.0",
+    "paths": {
+        "/ping": {
+            "get": {
+                "parameters": [
+                    {
+                        "name": "n",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": "low"},
+                    }
+                ]
+            }
+        }
+    },
+}
+
+
+def test_unexpected_failure_exits_2_with_traceback_only_when_verbose(
+    broken: Path, tmp_path: Path
+) -> None:
+    schema = tmp_path / "openapi.json"
+    schema.write_text(json.dumps(BAD_MINIMUM), encoding="utf-8")
+    args = ("raw_asgi:app", "--app-dir", str(broken), "--schema", str(schema))
+    assert "profiling raw_asgi:app failed: ValueError" in _fails(*args)
+    code, _, err = run_cli("profile", *args, "--verbose")
     assert code == 2
     assert "Traceback" in err
 
 
 def test_bad_options_exit_2(broken: Path, tmp_path: Path) -> None:
     assert "no such directory" in _fails("x:app", "--app-dir", str(tmp_path / "absent"))
-    assert "loopback addresses only" in _fails("http://example.com")
+    assert "not this machine" in _fails("http://10.1.2.3:8000")
     assert "no such file" in _fails("no_schema:app", "--schema", str(tmp_path / "absent.json"))
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    assert "--schema" in _fails("no_schema:app", "--app-dir", str(broken), "--schema", str(bad))
+    assert "bad.json: not JSON" in _fails(
+        "no_schema:app", "--app-dir", str(broken), "--schema", str(bad)
+    )
     bad.write_text("[]", encoding="utf-8")
-    assert "no 'paths'" in _fails("no_schema:app", "--app-dir", str(broken), "--schema", str(bad))
+    assert "a JSON object" in _fails(
+        "no_schema:app", "--app-dir", str(broken), "--schema", str(bad)
+    )
     assert "expected 'Name: value'" in _fails("no_schema:app", "-H", "nocolon")
     assert "--fail-on" in _fails("no_schema:app", "--fail-on", "urgent")
 
@@ -257,7 +283,8 @@ def test_schema_file_errors_and_auth(broken: Path, tmp_path: Path) -> None:
     assert rows["/private"]["status"] == 200
     assert rows["/things/{thing_id}"]["url"] == "/things/1"
     assert report["skipped"] == []
-    schema.write_text(json.dumps({"paths": {"/private": {"get": {}}}}), encoding="utf-8")
+    document = {"openapi": "3.1.0", "paths": {"/private": {"get": {}}}}
+    schema.write_text(json.dumps(document), encoding="utf-8")
     code, report, _ = profile_json(
         "errors_and_auth:app", "--app-dir", str(broken), "--schema", str(schema), "-n", "1"
     )

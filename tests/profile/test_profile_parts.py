@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from apismith.dynamic.schema import Operation
+from apismith.profile.connect import reproduce
 from apismith.profile.measure import Sample, Timing
-from apismith.profile.plan import Call, Operation, id_of, items_of, load_schema, operations
+from apismith.profile.plan import Call, id_of, items_of
 from apismith.profile.sql import most_repeated, normalise, recording
-from apismith.profile.target import TargetError, curl_line
 from apismith.profile.values import Values
 from apismith.profile.watchdog import Watchdog, is_app_file
 
@@ -94,43 +95,8 @@ def test_list_responses_and_their_ids() -> None:
     assert id_of({"flag": True}, "flag") is None
 
 
-def test_operations_read_shared_parameters_and_bodies() -> None:
-    document = {
-        "paths": {
-            "/a/{x}": {
-                "parameters": [{"name": "x", "in": "path", "required": True}],
-                "get": {"parameters": [{"name": "q", "in": "query", "required": True}]},
-                "post": {"requestBody": {"content": {"application/json": {"schema": {}}}}},
-            },
-            "/ignored": [],
-        }
-    }
-    found = operations(document)
-    assert [op.label for op in found] == ["GET /a/{x}", "POST /a/{x}"]
-    assert [p["name"] for p in found[0].parameters] == ["x", "q"]
-    assert found[1].body == {}
-
-
-@pytest.mark.parametrize(
-    "respond",
-    [
-        lambda request: httpx.Response(404),
-        lambda request: httpx.Response(200, text="not json"),
-        lambda request: httpx.Response(200, json={"openapi": "3.1.0"}),
-    ],
-)
-def test_schema_that_is_absent_or_not_openapi(respond: Any) -> None:
-    async def load() -> None:
-        transport = httpx.MockTransport(respond)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            await load_schema(client, None)
-
-    with pytest.raises(TargetError):
-        asyncio.run(load())
-
-
 def test_percentiles_and_curl() -> None:
-    call = Call(Operation("GET", "/x"), "/x")
+    call = Call(Operation("GET", "/x", "x"), "/x")
     timing = Timing(call, Sample(200, 0.5))
     assert timing.percentile(0.5) == 500.0
     assert timing.statements_per_request is None
@@ -141,10 +107,10 @@ def test_percentiles_and_curl() -> None:
         99.0,
     )
     assert timing.statements_per_request == 1.0
-    line = curl_line("POST", "http://127.0.0.1:8000/x", '{"a": "it\'s"}')
+    line = reproduce("http://127.0.0.1:8000", "POST", "/x", {"X-Key": "k"}, '{"a": 1}')
     assert line == (
-        "curl -sS -X POST 'http://127.0.0.1:8000/x' -H 'Content-Type: application/json' "
-        "-d '{\"a\": \"it'\\''s\"}'"
+        "curl -i -X POST http://127.0.0.1:8000/x -H 'x-key: k' "
+        "-H 'content-type: application/json' --data-raw '{\"a\": 1}'"
     )
 
 

@@ -15,13 +15,13 @@ from rich.console import Console
 
 from apismith.cli.common import ExitCode, stderr, stdout, user_errors
 from apismith.config import parse_severity
-from apismith.errors import UsageError
+from apismith.dynamic.target import load_target
+from apismith.errors import ApismithError, UsageError
 from apismith.findings import Severity
 from apismith.profile.html import render_html
 from apismith.profile.report import render_json, render_sarif, render_text
 from apismith.profile.result import Options, ProfileResult
 from apismith.profile.run import profile
-from apismith.profile.target import load_target
 
 
 class Format(enum.StrEnum):
@@ -78,6 +78,9 @@ def profile_command(
         str | None, typer.Option(help="Lowest severity that makes the exit code 1.")
     ] = None,
     exit_zero: Annotated[bool, typer.Option(help="Exit 0 even with findings.")] = False,
+    allow_remote: Annotated[
+        bool, typer.Option(help="Allow a URL target that is not on this machine.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
 ) -> None:
@@ -89,11 +92,11 @@ def profile_command(
         threshold = parse_severity(fail_on, "--fail-on") if fail_on else Severity.LOW
         if schema is not None and not schema.is_file():
             raise UsageError(f"--schema {schema}: no such file")
-        loaded = load_target(target, app_dir)
+        loaded = load_target(target, app_dir=app_dir, allow_remote=allow_remote)
         progress = (lambda _: None) if quiet else (lambda text: console.print(f"[dim]{text}[/dim]"))
         try:
             result = profile(loaded, options, schema, progress)
-        except UsageError:
+        except ApismithError:
             raise
         except Exception as error:
             if verbose:

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from apismith.dynamic.schema import Operation
 from apismith.profile.measure import Sender, Timing
-from apismith.profile.plan import Call, Operation, Planner, id_of
+from apismith.profile.plan import Call, Planner, id_of
 from apismith.profile.result import Growth, Options
 from apismith.profile.values import Values
 from apismith.profile.watchdog import Watchdog
@@ -30,7 +31,11 @@ async def measure_growth(
     watchdog: Watchdog | None,
 ) -> list[Growth]:
     """Each list operation before and after adding ``options.seed`` objects to its collection."""
-    creates = [op for op in operations if op.method == "POST" and op.body is not None]
+    creates = [
+        op
+        for op in operations
+        if op.method == "POST" and op.body_schema is not None and "json" in str(op.body_media_type)
+    ]
     grown: list[Growth] = []
     for timing in timings:
         if timing.first.items is None or timing.first.statements is None:
@@ -70,7 +75,7 @@ async def _parents(
     operation: Operation, creates: list[Operation], planner: Planner
 ) -> dict[str, object]:
     """Values for the body's required ``*_id`` fields: a new parent each time when possible."""
-    schema = Values(planner.document).resolve(operation.body or {})
+    schema = Values(planner.document).resolve(operation.body_schema or {})
     ids: dict[str, object] = {}
     for name in schema.get("required", []):
         stem = str(name).removesuffix("_id").removesuffix("Id")

@@ -1,46 +1,25 @@
 """Which requests to send: read operations from the OpenAPI schema and fill their parameters.
 
 GET operations are measured; path parameters are filled with ids found in the list response
-of the enclosing collection (``/authors`` for ``/authors/{author_id}``); required query
-parameters get schema-made values. POST operations on a listed collection are the ways to
-add data when looking for N+1 queries.
+of the enclosing collection (``/authors`` for ``/authors/{author_id}``); required query and
+header parameters get schema-made values. POST operations with a JSON body on a listed
+collection are the ways to add data when looking for N+1 queries.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from apismith.profile.target import TargetError
+from apismith.dynamic.schema import Operation
 from apismith.profile.values import Values
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
-_METHODS = ("get", "post", "put", "patch", "delete")
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One OpenAPI operation: method, path template, parameters and JSON request body."""
-
-    method: str
-    path: str
-    parameters: tuple[dict[str, Any], ...] = ()
-    body: dict[str, Any] | None = None
-
-    @property
-    def label(self) -> str:
-        """``GET /items/{item_id}``."""
-        return f"{self.method} {self.path}"
-
-    def required(self, location: str) -> list[dict[str, Any]]:
-        """Required parameters in one location (``path``, ``query``, ``header``, ``cookie``)."""
-        return [p for p in self.parameters if p.get("in") == location and p.get("required", False)]
 
 
 @dataclass(slots=True)
@@ -51,45 +30,6 @@ class Call:
     url: str
     body: object = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-async def load_schema(client: httpx.AsyncClient, schema_file: Path | None) -> dict[str, Any]:
-    """The OpenAPI document from ``schema_file`` or the target's ``/openapi.json``."""
-    if schema_file is not None:
-        try:
-            document = json.loads(schema_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            raise TargetError(f"--schema {schema_file}: {error}") from None
-    else:
-        try:
-            response = await client.get("/openapi.json")
-            document = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
-            document = None
-        if document is None:
-            raise TargetError("no OpenAPI schema at /openapi.json; pass --schema FILE")
-    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
-        raise TargetError("the OpenAPI schema has no 'paths' object")
-    return document
-
-
-def operations(document: dict[str, Any]) -> list[Operation]:
-    """Every operation of the document, in document order."""
-    found: list[Operation] = []
-    values = Values(document)
-    for path, item in document["paths"].items():
-        if not isinstance(item, dict):
-            continue
-        shared = [values.resolve(p) for p in item.get("parameters", []) if isinstance(p, dict)]
-        for method in _METHODS:
-            spec = item.get(method)
-            if not isinstance(spec, dict):
-                continue
-            own = [values.resolve(p) for p in spec.get("parameters", []) if isinstance(p, dict)]
-            content = values.resolve(spec.get("requestBody", {})).get("content", {})
-            body = content.get("application/json", {}).get("schema")
-            found.append(Operation(method.upper(), str(path), (*shared, *own), body))
-    return found
 
 
 def items_of(payload: object) -> list[dict[str, Any]] | None:
@@ -114,7 +54,7 @@ def id_of(item: dict[str, Any], parameter: str) -> object:
 class Planner:
     """Turns operations into concrete calls, listing collections to find ids."""
 
-    def __init__(self, client: httpx.AsyncClient, document: dict[str, Any]) -> None:
+    def __init__(self, client: httpx.AsyncClient, document: Mapping[str, Any]) -> None:
         self.client = client
         self.document = document
         self._lists: dict[str, list[dict[str, Any]] | None] = {}
@@ -140,7 +80,7 @@ class Planner:
         value (the operation is skipped later if the app answers 4xx)."""
         url = ""
         values = Values(self.document)
-        path_schemas = {p.get("name"): p.get("schema", {}) for p in operation.required("path")}
+        path_schemas = {p.name: p.schema for p in operation.params("path")}
         position = 0
         for match in _PARAM.finditer(operation.path):
             url += operation.path[position : match.start()]
@@ -155,18 +95,21 @@ class Planner:
             url += quote(str(value), safe="")
         url += operation.path[position:]
         query = {
-            str(p["name"]): values.example(p.get("schema", {}), str(p["name"]))
-            for p in operation.required("query")
+            p.name: values.example(p.schema, p.name)
+            for p in operation.params("query")
+            if p.required
         }
         if query:
             url += "?" + urlencode(query, doseq=True)
+        given = {name.lower() for name in self.client.headers}
         headers = {
-            str(p["name"]): str(values.example(p.get("schema", {}), str(p["name"])))
-            for p in operation.required("header")
+            p.name: str(values.example(p.schema, p.name))
+            for p in operation.params("header")
+            if p.required and p.name.lower() not in given
         }
         return Call(operation, url, None, headers)
 
     def body(self, operation: Operation, ids: dict[str, object]) -> object:
         """A JSON body for a create operation, foreign keys filled from ``ids``."""
         self._values.ids = ids
-        return self._values.example(operation.body or {})
+        return self._values.example(operation.body_schema or {})

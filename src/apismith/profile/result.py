@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from apismith.profile.connect import reproduce
 from apismith.profile.findings import ProfileFinding
 from apismith.profile.hotspots import CallProfile
 from apismith.profile.measure import Sample, Timing
-from apismith.profile.target import curl_line
 from apismith.profile.watchdog import Block
 
 
@@ -54,6 +54,7 @@ class ProfileResult:
     target: str
     base_url: str
     in_process: bool
+    headers: dict[str, str] = field(default_factory=dict)
     uses_sql: bool = False
     timings: list[Timing] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -69,4 +70,5 @@ class ProfileResult:
         """The curl line that repeats the operation's request."""
         call = timing.call
         body = None if call.body is None else json.dumps(call.body)
-        return curl_line(call.operation.method, self.base_url + call.url, body)
+        headers = {**self.headers, **call.headers}
+        return reproduce(self.base_url, call.operation.method, call.url, headers, body)

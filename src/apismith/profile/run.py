@@ -9,16 +9,17 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
-from typing import Any
 
+from apismith.dynamic.schema import OpenAPI, load_schema
+from apismith.dynamic.target import Target
 from apismith.profile.checks import run_checks
+from apismith.profile.connect import check_answers, public_url, session
 from apismith.profile.growth import measure_growth
 from apismith.profile.hotspots import profile_call
 from apismith.profile.measure import Sender, Timing
-from apismith.profile.plan import Planner, load_schema, operations
+from apismith.profile.plan import Planner
 from apismith.profile.result import Contention, Options, ProfileResult
-from apismith.profile.sql import Traces, recording, traced
-from apismith.profile.target import ASGIApp, Target, session
+from apismith.profile.sql import Traces, recording
 from apismith.profile.watchdog import Watchdog
 
 Progress = Callable[[str], None]
@@ -29,32 +30,34 @@ def profile(
     target: Target, options: Options, schema_file: Path | None, progress: Progress
 ) -> ProfileResult:
     """Profile ``target`` and return its measurements and findings."""
-    return asyncio.run(_profile(target, options, schema_file, progress))
+    started = time.perf_counter()
+    if not target.in_process:
+        asyncio.run(check_answers(target.base_url, options.timeout))
+    progress("reading the OpenAPI schema")
+    schema = load_schema(target, schema_file)
+    result = asyncio.run(_profile(target, schema, options, progress))
+    result.seconds = round(time.perf_counter() - started, 2)
+    return result
 
 
 async def _profile(
-    target: Target, options: Options, schema_file: Path | None, progress: Progress
+    target: Target, schema: OpenAPI, options: Options, progress: Progress
 ) -> ProfileResult:
-    started = time.perf_counter()
-    result = ProfileResult(target.spec, target.base_url, target.in_process)
-    traces = Traces() if target.in_process else None
-
-    def wrap(app: ASGIApp, state: dict[str, Any]) -> ASGIApp:
-        return traced(app, state, traces or Traces())
-
+    headers = dict(options.headers)
+    result = ProfileResult(target.spec, public_url(target), target.in_process, headers)
+    traces = Traces()
     with recording() as uses_sql:
-        async with session(target, options.timeout, wrap, dict(options.headers)) as client:
+        async with session(target, options.timeout, traces, headers) as client:
             result.uses_sql = uses_sql and target.in_process
-            document = await load_schema(client, schema_file)
             sender = Sender(client, traces if result.uses_sql else None, options.timeout)
-            planner = Planner(client, document)
+            planner = Planner(client, schema.document)
             watchdog = Watchdog(options.block_ms / 1000) if target.in_process else None
             with watchdog or nullcontext():
-                await _time_all(result, sender, planner, document, options, watchdog, progress)
+                await _time_all(result, sender, planner, schema, options, watchdog, progress)
                 if result.uses_sql:
                     progress("looking for N+1 queries")
                     result.growth = await measure_growth(
-                        result.timings, sender, planner, operations(document), options, watchdog
+                        result.timings, sender, planner, list(schema), options, watchdog
                     )
             if watchdog is not None:
                 result.blocks = watchdog.blocks
@@ -63,7 +66,6 @@ async def _profile(
                 await _contend(result, sender, options, progress)
     result.findings = run_checks(result, options)
     result.requests = sum(1 + len(t.samples) for t in result.timings)
-    result.seconds = round(time.perf_counter() - started, 2)
     return result
 
 
@@ -71,12 +73,12 @@ async def _time_all(
     result: ProfileResult,
     sender: Sender,
     planner: Planner,
-    document: dict[str, Any],
+    schema: OpenAPI,
     options: Options,
     watchdog: Watchdog | None,
     progress: Progress,
 ) -> None:
-    readable = [op for op in operations(document) if op.method == "GET"]
+    readable = [op for op in schema if op.method == "GET"]
     for position, operation in enumerate(readable, start=1):
         call = await planner.call(operation)
         progress(f"[{position}/{len(readable)}] {operation.label}")

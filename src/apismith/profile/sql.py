@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from apismith.profile.target import ASGIApp, Receive, Send
+from apismith.dynamic.target import ASGIApp, Receive, Send
 
 TRACE_HEADER = b"x-apismith-trace"
 
@@ -36,13 +36,11 @@ class Traces:
         return self.by_id.pop(trace, None)
 
 
-def traced(app: ASGIApp, state: dict[str, Any], traces: Traces) -> ASGIApp:
-    """``app`` with lifespan ``state`` in each request scope and statements recorded per trace
-    (it serves the HTTP requests of the profile's client only)."""
+def traced(app: ASGIApp, traces: Traces) -> ASGIApp:
+    """``app`` recording the statements of each request that carries a trace header."""
 
     async def wrapped(scope: Any, receive: Receive, send: Send) -> None:
-        scope = {**scope, "state": dict(state)}
-        trace = dict(scope["headers"]).get(TRACE_HEADER)
+        trace = dict(scope.get("headers", ())).get(TRACE_HEADER)
         bucket: list[str] = []
         if trace is not None:
             traces.by_id[trace.decode("latin-1")] = bucket

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 _FORMATS = {
@@ -19,7 +20,7 @@ _FORMATS = {
 class Values:
     """Makes values for one schema document; a counter keeps generated strings unique."""
 
-    def __init__(self, document: dict[str, Any], ids: dict[str, object] | None = None) -> None:
+    def __init__(self, document: Mapping[str, Any], ids: dict[str, object] | None = None) -> None:
         self.document = document
         self.ids = ids or {}
         self._counter = itertools.count(1)
