@@ -44,6 +44,12 @@ def test_every_planted_defect_is_found_in_process(planted: tuple[int, dict[str, 
     code, report = planted
     assert code == 1
     assert PLANTED <= pairs(report) <= PLANTED | ALSO
+    severities = {(f["rule"], f["path"]): f["severity"] for f in report["findings"]}
+    assert severities["PRF002", "/report"] == "high"
+    assert severities["PRF001", "/authors"] == "medium"
+    assert severities["PRF003", "/primes"] == "medium"
+    # A sleep in the thread pool: slow, but concurrent requests do not wait for it.
+    assert severities["PRF003", "/export"] == "low"
 
 
 def test_n_plus_one_shows_the_repeated_statement(planted: tuple[int, dict[str, Any]]) -> None:
@@ -95,9 +101,13 @@ def test_html_report_is_self_contained(planted: tuple[int, dict[str, Any]]) -> N
 
 
 def test_correct_twin_has_nothing_above_low(apps: Path) -> None:
-    code, report, _ = profile_json("correct_shop:app", "--app-dir", str(apps), *FAST)
+    code, report, _ = profile_json(
+        "correct_shop:app", "--app-dir", str(apps), *FAST, "--fail-on", "medium"
+    )
     assert code == 0
     assert not [f for f in report["findings"] if f["severity"] in SERIOUS]
+    # /report awaits for 300 ms: slow, reported low, and it blocks nothing.
+    assert pairs(report) == {("PRF003", "/report")}
     authors = next(r for r in report["operations"] if r["path"] == "/authors")
     assert authors["statements_per_request"] == 2
 
@@ -110,12 +120,15 @@ def test_planted_app_under_uvicorn_gets_latency_and_blocking(planted_url: str) -
     found = pairs(report)
     assert {("PRF002", "/report"), ("PRF003", "/primes"), ("PRF003", "/export")} <= found
     assert found <= PLANTED | ALSO
+    severities = {(f["rule"], f["path"]): f["severity"] for f in report["findings"]}
+    assert severities["PRF003", "/primes"] == "medium"
+    assert severities["PRF003", "/export"] == "low"
     blocked = next(f for f in report["findings"] if f["rule"] == "PRF002")
     assert blocked["reproduce"] == f"curl -i -X GET {planted_url}/report"
 
 
 def test_correct_twin_under_uvicorn_has_nothing_above_low(correct_url: str) -> None:
-    code, report, _ = profile_json(correct_url, *FAST)
+    code, report, _ = profile_json(correct_url, *FAST, "--fail-on", "medium")
     assert code == 0
     assert len(report["operations"]) == 7
     assert not [f for f in report["findings"] if f["severity"] in SERIOUS]

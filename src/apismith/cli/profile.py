@@ -37,7 +37,8 @@ def profile_command(
         str, typer.Argument(help="An app to import (pkg.main:app) or a loopback base URL.")
     ],
     app_dir: Annotated[
-        Path | None, typer.Option(help="Directory to import the app from (as uvicorn has it).")
+        Path | None,
+        typer.Option(help="Directory to import the app from (default: the working directory)."),
     ] = None,
     requests: Annotated[
         int, typer.Option("--requests", "-n", min=1, help="Requests per operation.")
@@ -92,7 +93,8 @@ def profile_command(
         threshold = parse_severity(fail_on, "--fail-on") if fail_on else Severity.LOW
         if schema is not None and not schema.is_file():
             raise UsageError(f"--schema {schema}: no such file")
-        loaded = load_target(target, app_dir=app_dir, allow_remote=allow_remote)
+        # As uvicorn does, import from the working directory when no --app-dir is given.
+        loaded = load_target(target, app_dir=app_dir or Path(), allow_remote=allow_remote)
         progress = (lambda _: None) if quiet else (lambda text: console.print(f"[dim]{text}[/dim]"))
         try:
             result = profile(loaded, options, schema, progress)

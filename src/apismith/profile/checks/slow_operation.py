@@ -1,9 +1,12 @@
 """
 ## What it does
 Reports operations whose median latency is at or above `--slow-ms` (250 ms) over the measured
-requests. In-process, the operation is sent once more under pyinstrument and the message names
-the function of the app where most of the time goes (file, line and share of the request),
-so a CPU hotspot or a slow call is pointed at directly.
+requests. When concurrent requests make each other slower (the median under `--concurrency`
+is 1.5 times the latency of a request alone), the time is spent holding the interpreter or
+the event loop, a CPU hotspot, and the finding is medium; when they do not, the operation is
+waiting on something (I/O, a sleep) without stopping others, and the finding is low.
+In-process, the operation is sent once more under pyinstrument and the message names the
+function of the app where most of the time goes (file, line and share of the request).
 
 ## Why is this bad?
 A slow operation ties up a worker or a thread of the pool for its whole duration; under load,
@@ -12,6 +15,7 @@ not only the unlucky ones.
 
 ## Known problems
 Latency depends on the machine and on what else runs on it: pick `--slow-ms` for your service.
+With `--concurrency 1` or `--requests 1` the scaling is not measured and the finding is medium.
 Against a URL only the latency is known, not where the time goes.
 
 ## Example
@@ -43,6 +47,7 @@ from apismith.profile.findings import Check, ProfileFinding
 from apismith.profile.result import Options, ProfileResult
 
 CHECK = Check("PRF003", "slow-operation", Severity.MEDIUM, 400, __doc__ or "")
+CONTENDED = 1.5
 
 
 def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
@@ -57,6 +62,13 @@ def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
             f"{operation.label} takes {p50:.0f} ms at the median "
             f"(p95 {timing.percentile(0.95):.0f} ms, threshold {options.slow_ms:.0f} ms)"
         )
+        alone = timing.first.seconds * 1000
+        waiting = min(options.concurrency, options.requests) >= 2 and p50 < CONTENDED * alone
+        if waiting:
+            message += (
+                f"; concurrent requests do not slow each other ({alone:.0f} ms alone), "
+                "so it waits rather than computes"
+            )
         source = ""
         excerpt = timing.first.excerpt
         profile = result.profiles.get(operation.label)
@@ -77,6 +89,7 @@ def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
                 excerpt,
                 result.reproduce(timing),
                 source=source,
+                severity=Severity.LOW if waiting else None,
             )
         )
     return found
