@@ -36,6 +36,12 @@ class Timing:
     call: Call
     first: Sample
     samples: list[Sample] = field(default_factory=list)
+    alone: list[Sample] = field(default_factory=list)
+
+    @property
+    def alone_ms(self) -> float:
+        """The fastest latency of a request sent while no other was in flight."""
+        return round(min(s.seconds for s in (self.first, *self.alone)) * 1000, 2)
 
     def percentile(self, share: float) -> float:
         """Latency in milliseconds at ``share`` (0.5, 0.95, 0.99), nearest-rank."""

@@ -25,6 +25,11 @@ class Options:
     budget: float = 10.0
     headers: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def concurrent(self) -> bool:
+        """Whether requests of one operation are ever in flight together."""
+        return min(self.concurrency, self.requests) >= 2
+
 
 @dataclass(frozen=True, slots=True)
 class Growth:

@@ -89,7 +89,11 @@ async def _time_all(
             result.skipped.append((operation.label, reason))
             continue
         samples = await sender.burst(call, options.requests, options.concurrency, options.budget)
-        result.timings.append(Timing(call, first, samples))
+        timing = Timing(call, first, samples)
+        if timing.percentile(0.5) >= options.slow_ms and options.concurrent:
+            # A slow operation alone, twice more: one request is a noisy reference.
+            timing.alone = [await sender.send(call) for _ in range(2)]
+        result.timings.append(timing)
     _label(watchdog, "")
 
 

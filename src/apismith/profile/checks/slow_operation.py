@@ -2,7 +2,7 @@
 ## What it does
 Reports operations whose median latency is at or above `--slow-ms` (250 ms) over the measured
 requests. When concurrent requests make each other slower (the median under `--concurrency`
-is 1.5 times the latency of a request alone), the time is spent holding the interpreter or
+is 1.5 times the fastest of three requests sent alone), the time is spent holding the interpreter or
 the event loop, a CPU hotspot, and the finding is medium; when they do not, the operation is
 waiting on something (I/O, a sleep) without stopping others, and the finding is low.
 In-process, the operation is sent once more under pyinstrument and the message names the
@@ -62,8 +62,8 @@ def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
             f"{operation.label} takes {p50:.0f} ms at the median "
             f"(p95 {timing.percentile(0.95):.0f} ms, threshold {options.slow_ms:.0f} ms)"
         )
-        alone = timing.first.seconds * 1000
-        waiting = min(options.concurrency, options.requests) >= 2 and p50 < CONTENDED * alone
+        alone = timing.alone_ms
+        waiting = options.concurrent and p50 < CONTENDED * alone
         if waiting:
             message += (
                 f"; concurrent requests do not slow each other ({alone:.0f} ms alone), "
