@@ -132,3 +132,14 @@ def test_correct_twin_under_uvicorn_has_nothing_above_low(correct_url: str) -> N
     assert code == 0
     assert len(report["operations"]) == 7
     assert not [f for f in report["findings"] if f["severity"] in SERIOUS]
+
+
+def test_n_plus_one_in_an_async_sqlalchemy_app(apps: Path) -> None:
+    code, report, _ = profile_json("async_shop:app", "--app-dir", str(apps), "-n", "3")
+    assert code == 1
+    [finding] = report["findings"]
+    assert (finding["rule"], finding["path"]) == ("PRF001", "/authors")
+    assert "0 item(s), 4 for 3" in finding["message"]
+    assert "FROM books WHERE books.author_id = ?" in finding["evidence"]["excerpt"]
+    rows = {r["path"]: r for r in report["operations"]}
+    assert rows["/eager/authors"]["statements_per_request"] == 1
