@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import socket
 import textwrap
 from collections.abc import Iterator
@@ -339,3 +340,23 @@ def test_n_plus_one_without_a_create_operation(broken: Path) -> None:
     assert "each of its 3 listed items (3 times in one request)" in finding["message"]
     rows = {r["path"]: r for r in report["operations"]}
     assert rows["/shelves"]["statements_per_request"] == 4
+
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_readme_examples_run(broken: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = README.read_text(encoding="utf-8")
+    block = text.split("### profile", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    examples = [shlex.split(line.split("#", 1)[0]) for line in block.splitlines()]
+    in_process = [e for e in examples if "main:app" in e]
+    assert len(in_process) == 3
+    monkeypatch.chdir(tmp_path)
+    for example in in_process:
+        args = [a.replace("main:app", "small_block:app") for a in example[2:]]
+        args = [str(broken) if a == "src" else a for a in args]
+        args = [a.replace("<token>", "t") for a in args]
+        code, _, err = run_cli("profile", *args, "-n", "3", "--slow-ms", "50")
+        assert code == 1, err
+    assert (tmp_path / "report.html").is_file()
+    assert (tmp_path / "slowest.html").is_file()
