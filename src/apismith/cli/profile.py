@@ -53,8 +53,13 @@ def profile_command(
         float, typer.Option(min=5, help="Event-loop pause worth reporting.")
     ] = 50.0,
     seed: Annotated[
-        int, typer.Option(min=0, help="Objects to add per list operation for N+1 (0: none).")
-    ] = 3,
+        int | None,
+        typer.Option(
+            min=0,
+            help="Objects to add per list operation to find N+1 queries "
+            "(default 3 in-process, 30 for a URL; 0: none).",
+        ),
+    ] = None,
     schema: Annotated[
         Path | None, typer.Option(help="OpenAPI JSON file, instead of /openapi.json.")
     ] = None,
@@ -89,7 +94,15 @@ def profile_command(
     console = stderr()
     with user_errors():
         headers = _headers(header or [], auth)
-        options = Options(requests, concurrency, slow_ms, block_ms, seed, timeout, headers=headers)
+        options = Options(
+            requests=requests,
+            concurrency=concurrency,
+            slow_ms=slow_ms,
+            block_ms=block_ms,
+            timeout=timeout,
+            headers=headers,
+            **({} if seed is None else {"seed": seed, "url_seed": seed}),
+        )
         threshold = parse_severity(fail_on, "--fail-on") if fail_on else Severity.LOW
         if schema is not None and not schema.is_file():
             raise UsageError(f"--schema {schema}: no such file")

@@ -1,7 +1,9 @@
 """More data for the list operations: objects added through the app's own create operations.
 
-A list operation is measured once, then ``seed`` objects are created by POSTing schema-made
-bodies to the same collection, and it is measured again. A ``*_id`` field of a body is filled
+A list operation is measured once, then objects are created by POSTing schema-made bodies to
+the same collection, and it is measured again: its SQL statements in-process (``seed``
+objects), its fastest latency from outside (``url_seed`` objects, enough for a query per item
+to show in the time). A ``*_id`` field of a body is filled
 with a parent made for it through the parent collection's create operation, so that every
 new object has its own parent (an N+1 on a many-to-one relationship shows only then), or with
 the first listed parent when the parent cannot be created.
@@ -17,9 +19,38 @@ import httpx
 from apismith.dynamic.schema import Operation
 from apismith.profile.measure import Sender, Timing
 from apismith.profile.plan import Call, Planner, id_of
-from apismith.profile.result import Growth, Options
+from apismith.profile.result import Growth, LatencyGrowth, Options
 from apismith.profile.values import Values
 from apismith.profile.watchdog import Watchdog
+
+FASTEST_OF = 20
+
+
+def creates_of(operations: list[Operation]) -> list[Operation]:
+    """The operations that add an object: POST with a JSON body."""
+    return [
+        op
+        for op in operations
+        if op.method == "POST" and op.body_schema is not None and "json" in str(op.body_media_type)
+    ]
+
+
+async def add_objects(
+    timing: Timing, count: int, sender: Sender, planner: Planner, creates: list[Operation]
+) -> int | None:
+    """Create ``count`` objects in a list operation's collection; how many the app accepted,
+    or None when the collection has no create operation."""
+    collection = urlsplit(timing.call.url).path
+    create = await _create_for(collection, creates, planner) if count else None
+    if create is None:
+        return None
+    created = 0
+    for _ in range(count):
+        body = planner.body(create.operation, await _parents(create.operation, creates, planner))
+        sample = await sender.send(Call(create.operation, create.url, body))
+        created += 200 <= sample.status < 300
+    planner.forget(collection)
+    return created
 
 
 async def measure_growth(
@@ -28,38 +59,51 @@ async def measure_growth(
     planner: Planner,
     operations: list[Operation],
     options: Options,
-    watchdog: Watchdog | None,
+    watchdog: Watchdog,
 ) -> list[Growth]:
-    """Each list operation before and after adding ``options.seed`` objects to its collection."""
-    creates = [
-        op
-        for op in operations
-        if op.method == "POST" and op.body_schema is not None and "json" in str(op.body_media_type)
-    ]
+    """SQL statements of each list operation before and after adding objects to it."""
+    creates = creates_of(operations)
     grown: list[Growth] = []
     for timing in timings:
         if timing.first.items is None or timing.first.statements is None:
             continue
-        collection = urlsplit(timing.call.url).path
-        create = await _create_for(collection, creates, planner) if options.seed else None
-        if create is None:
+        created = await add_objects(timing, options.seed, sender, planner, creates)
+        if created is None:
             grown.append(Growth(timing, timing.first, None, 0))
             continue
-        created = 0
-        for _ in range(options.seed):
-            body = planner.body(
-                create.operation, await _parents(create.operation, creates, planner)
-            )
-            sample = await sender.send(Call(create.operation, create.url, body))
-            created += 200 <= sample.status < 300
-        planner.forget(collection)
-        if watchdog is not None:
-            watchdog.label = timing.call.operation.label
+        watchdog.label = timing.call.operation.label
         after = await sender.send(timing.call)
-        if watchdog is not None:
-            watchdog.label = ""
+        watchdog.label = ""
         grown.append(Growth(timing, timing.first, after, created))
     return grown
+
+
+async def measure_latency_growth(
+    timings: list[Timing],
+    sender: Sender,
+    planner: Planner,
+    operations: list[Operation],
+    options: Options,
+) -> list[LatencyGrowth]:
+    """From outside: the fastest latency of each list operation before and after adding
+    ``options.url_seed`` objects to it. The fastest of many sequential requests, because a
+    busy machine only ever adds time: the minimum is the operation's own cost."""
+    creates = creates_of(operations)
+    grown: list[LatencyGrowth] = []
+    for timing in timings:
+        if timing.first.items is None or not 200 <= timing.first.status < 300:
+            continue
+        before = await _fastest(timing, sender)
+        if await add_objects(timing, options.url_seed, sender, planner, creates) is None:
+            continue
+        grown.append(LatencyGrowth(timing, *before, *await _fastest(timing, sender)))
+    return grown
+
+
+async def _fastest(timing: Timing, sender: Sender) -> tuple[float, int]:
+    """The fastest of ``FASTEST_OF`` sequential requests in ms, and the items listed."""
+    samples = [await sender.send(timing.call) for _ in range(FASTEST_OF)]
+    return round(min(s.seconds for s in samples) * 1000, 3), samples[-1].items or 0
 
 
 async def _create_for(collection: str, creates: list[Operation], planner: Planner) -> Call | None:

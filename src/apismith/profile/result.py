@@ -21,6 +21,7 @@ class Options:
     slow_ms: float = 250.0
     block_ms: float = 50.0
     seed: int = 3
+    url_seed: int = 30
     timeout: float = 30.0
     budget: float = 10.0
     headers: tuple[tuple[str, str], ...] = ()
@@ -39,6 +40,17 @@ class Growth:
     before: Sample
     after: Sample | None
     created: int
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyGrowth:
+    """A list operation's fastest latency before and after objects were added, from outside."""
+
+    timing: Timing
+    before_ms: float
+    before_items: int
+    after_ms: float
+    after_items: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +78,7 @@ class ProfileResult:
     blocks: list[Block] = field(default_factory=list)
     contention: list[Contention] = field(default_factory=list)
     growth: list[Growth] = field(default_factory=list)
+    latency_growth: list[LatencyGrowth] = field(default_factory=list)
     profiles: dict[str, CallProfile] = field(default_factory=dict)
     findings: list[ProfileFinding] = field(default_factory=list)
     seconds: float = 0.0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from apismith.dynamic.schema import OpenAPI, load_schema
 from apismith.dynamic.target import Target
 from apismith.profile.checks import run_checks
 from apismith.profile.connect import check_answers, public_url, session
-from apismith.profile.growth import measure_growth
+from apismith.profile.growth import measure_growth, measure_latency_growth
 from apismith.profile.hotspots import profile_call
 from apismith.profile.measure import Sender, Timing
 from apismith.profile.plan import Planner
@@ -51,19 +50,23 @@ async def _profile(
             result.uses_sql = uses_sql and target.in_process
             sender = Sender(client, traces if result.uses_sql else None, options.timeout)
             planner = Planner(client, schema.document)
-            watchdog = Watchdog(options.block_ms / 1000) if target.in_process else None
-            with watchdog or nullcontext():
-                await _time_all(result, sender, planner, schema, options, watchdog, progress)
-                if result.uses_sql:
-                    progress("looking for N+1 queries")
-                    result.growth = await measure_growth(
-                        result.timings, sender, planner, list(schema), options, watchdog
-                    )
-            if watchdog is not None:
+            if target.in_process:
+                with Watchdog(options.block_ms / 1000) as watchdog:
+                    await _time_all(result, sender, planner, schema, options, watchdog, progress)
+                    if result.uses_sql:
+                        progress("looking for N+1 queries")
+                        result.growth = await measure_growth(
+                            result.timings, sender, planner, list(schema), options, watchdog
+                        )
                 result.blocks = watchdog.blocks
                 await _profile_slowest(result, sender, options, progress)
             else:
+                await _time_all(result, sender, planner, schema, options, None, progress)
                 await _contend(result, sender, options, progress)
+                progress("looking for list operations that slow down per item")
+                result.latency_growth = await measure_latency_growth(
+                    result.timings, sender, planner, list(schema), options
+                )
     result.findings = run_checks(result, options)
     result.requests = sum(1 + len(t.samples) for t in result.timings)
     return result

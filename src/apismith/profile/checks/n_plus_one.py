@@ -7,16 +7,24 @@ more per added item, the operation runs one query per item: an N+1. The repeated
 shown. When no data can be added, a statement repeated once per listed item (three or more)
 is reported with medium confidence.
 
+Against a URL no statement can be counted: 30 objects are added and the fastest of 20
+requests compared (a busy machine only adds time). A list that gets slower by 0.08 ms or more
+per added item (and by 2 ms in all) costs about what a query per item costs on a local
+database, when serialising an item costs a few microseconds: that is reported with low
+severity and low confidence.
+
 ## Why is this bad?
 A list of 1,000 items costs 1,001 round trips to the database. The page is fast in development
 with five rows and times out in production (CWE-1073). It usually comes from a lazy relationship
 touched while serialising each item.
 
 ## Known problems
-Only in-process targets that use SQLAlchemy are measured. Adding data needs a POST operation on
+Statements are counted in-process only, for apps that use SQLAlchemy; from outside, any
+per-item cost that large looks the same (a slow serialiser, a computation per item). Adding
+data needs a POST operation on
 the same collection that accepts schema-made bodies; `--seed 0` turns it off. Objects that are
 already in the session's identity map are not fetched again, so an N+1 on a many-to-one
-relationship shows only with distinct parents.
+relationship shows only with distinct parents. The objects added stay in the app's database.
 
 ## Example
 ```python
@@ -44,10 +52,12 @@ from __future__ import annotations
 
 from apismith.findings import Confidence, Severity
 from apismith.profile.findings import Check, ProfileFinding
-from apismith.profile.result import Growth, ProfileResult
+from apismith.profile.result import Growth, LatencyGrowth, ProfileResult
 from apismith.profile.sql import most_repeated, normalise
 
 CHECK = Check("PRF001", "n-plus-one", Severity.MEDIUM, 1073, __doc__ or "")
+PER_ITEM_MS = 0.08
+GROWTH_MS = 2.0
 
 
 def check(result: ProfileResult) -> list[ProfileFinding]:
@@ -57,7 +67,34 @@ def check(result: ProfileResult) -> list[ProfileFinding]:
         finding = _grown(result, growth) or _repeated(result, growth)
         if finding is not None:
             found.append(finding)
+    found.extend(_slower(result, growth) for growth in result.latency_growth if _per_item(growth))
     return found
+
+
+def _per_item(growth: LatencyGrowth) -> bool:
+    added = growth.after_items - growth.before_items
+    grew = growth.after_ms - growth.before_ms
+    return added > 0 and grew >= GROWTH_MS and grew / added >= PER_ITEM_MS
+
+
+def _slower(result: ProfileResult, growth: LatencyGrowth) -> ProfileFinding:
+    operation = growth.timing.call.operation
+    added = growth.after_items - growth.before_items
+    per_item = (growth.after_ms - growth.before_ms) / added
+    return ProfileFinding(
+        CHECK,
+        operation.method,
+        operation.path,
+        f"{operation.label} gets slower by {per_item:.2f} ms per listed item "
+        f"({growth.before_ms:.1f} ms for {growth.before_items} item(s), {growth.after_ms:.1f} ms "
+        f"for {growth.after_items}), about the cost of one query per item; profile the app "
+        "in-process (module:app) to see its SQL statements",
+        growth.timing.first.status,
+        growth.timing.first.excerpt,
+        result.reproduce(growth.timing),
+        Confidence.LOW,
+        severity=Severity.LOW,
+    )
 
 
 def _grown(result: ProfileResult, growth: Growth) -> ProfileFinding | None:
