@@ -47,8 +47,9 @@ def profile_command(
         int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")
     ] = 4,
     slow_ms: Annotated[
-        float, typer.Option(min=1, help="Median latency that makes an operation slow.")
-    ] = 250.0,
+        float,
+        typer.Option(min=1, help="Latency, alone and under load, that makes an operation slow."),
+    ] = 100.0,
     block_ms: Annotated[
         float, typer.Option(min=5, help="Event-loop pause worth reporting.")
     ] = 50.0,

@@ -18,7 +18,7 @@ class Options:
 
     requests: int = 20
     concurrency: int = 4
-    slow_ms: float = 250.0
+    slow_ms: float = 100.0
     block_ms: float = 50.0
     seed: int = 3
     url_seed: int = 30

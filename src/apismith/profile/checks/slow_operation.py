@@ -1,10 +1,11 @@
 """
 ## What it does
-Reports operations whose median latency is at or above `--slow-ms` (250 ms) over the measured
-requests. When concurrent requests make each other slower (the median under `--concurrency`
-is 1.5 times the fastest of three requests sent alone), the time is spent holding the interpreter or
-the event loop, a CPU hotspot, and the finding is medium; when they do not, the operation is
-waiting on something (I/O, a sleep) without stopping others, and the finding is low.
+Reports operations that take `--slow-ms` (100 ms) or more, both alone (the fastest of three
+requests sent while no other is in flight) and at the median under `--concurrency`. When
+concurrent requests make each other slower (the median under load is 1.5 times the latency
+alone), the time is spent holding the interpreter or the event loop, a CPU hotspot, and the
+finding is medium; when they do not, the operation is waiting on something (I/O, a sleep)
+without stopping others, and the finding is low.
 In-process, the operation is sent once more under pyinstrument and the message names the
 function of the app where most of the time goes (file, line and share of the request).
 
@@ -54,21 +55,19 @@ def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
     """A finding per operation whose median latency reaches the threshold."""
     found: list[ProfileFinding] = []
     for timing in result.timings:
-        p50 = timing.percentile(0.5)
-        if p50 < options.slow_ms:
+        p50, alone = timing.percentile(0.5), timing.alone_ms
+        if min(p50, alone) < options.slow_ms:
             continue
         operation = timing.call.operation
-        message = (
-            f"{operation.label} takes {p50:.0f} ms at the median "
-            f"(p95 {timing.percentile(0.95):.0f} ms, threshold {options.slow_ms:.0f} ms)"
-        )
-        alone = timing.alone_ms
         waiting = options.concurrent and p50 < CONTENDED * alone
+        message = (
+            f"{operation.label} takes {alone:.0f} ms alone and {p50:.0f} ms at the median "
+            f"under load (p95 {timing.percentile(0.95):.0f} ms; threshold {options.slow_ms:.0f} ms)"
+        )
         if waiting:
-            message += (
-                f"; concurrent requests do not slow each other ({alone:.0f} ms alone), "
-                "so it waits rather than computes"
-            )
+            message += "; concurrent requests do not slow each other: it waits, not computes"
+        elif options.concurrent:
+            message += "; concurrent requests wait for each other: it computes or blocks"
         source = ""
         excerpt = timing.first.excerpt
         profile = result.profiles.get(operation.label)
