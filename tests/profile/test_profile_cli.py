@@ -153,6 +153,17 @@ BROKEN = {
         def add_sticker(sticker: StickerIn):
             raise HTTPException(409, "no such label")
     """,
+    "waiting.py": """
+        import asyncio
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/upstream")
+        async def upstream():
+            await asyncio.sleep(0.05)
+            return {"ok": True}
+    """,
     "errors_and_auth.py": """
         from fastapi import FastAPI, Header, HTTPException
 
@@ -360,3 +371,12 @@ def test_readme_examples_run(broken: Path, tmp_path: Path, monkeypatch: pytest.M
         assert code == 1, err
     assert (tmp_path / "report.html").is_file()
     assert (tmp_path / "slowest.html").is_file()
+
+
+def test_waiting_operation_has_no_hotspot(broken: Path, tmp_path: Path) -> None:
+    profile_html = str(tmp_path / "profile.html")
+    args = ("waiting:app", "--app-dir", str(broken), "-n", "2", "--profile-html", profile_html)
+    code, out, _ = run_cli("profile", *args)
+    assert code == 0
+    assert "hotspots of GET /upstream" in out
+    assert "no time in the app's own code" in out

@@ -20,6 +20,7 @@ from pyinstrument.frame import Frame
 from apismith.profile.watchdog import is_app_file, shown_path
 
 T = TypeVar("T")
+MIN_SHARE = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def threads_inline() -> Iterator[None]:
 async def profile_call(
     label: str, send: Callable[[], Awaitable[object]], top: int = 5
 ) -> CallProfile:
-    """Profile ``send()`` and keep the ``top`` hotspots of the app's code."""
+    """Profile ``send()`` and keep the ``top`` hotspots of the app's code (1% or more)."""
     profiler = Profiler(interval=0.0005, async_mode="disabled")
     with threads_inline():
         profiler.start()
@@ -87,7 +88,7 @@ async def profile_call(
     hotspots = tuple(
         Hotspot(function, file, line, round(seconds, 4), round(min(seconds / total, 1.0), 3))
         for (function, file, line), seconds in ranked
-        if seconds > 0
+        if seconds >= MIN_SHARE * total
     )
     return CallProfile(label, total, hotspots, profiler.output_html())
 

@@ -65,6 +65,10 @@ def render_text(result: ProfileResult, console: Console) -> None:
         )
         for spot in profile.hotspots:
             console.print(f"  {spot.share:6.1%}  {escape(spot.function)}  [dim]{spot.where}[/dim]")
+        if not profile.hotspots:
+            console.print(
+                "  [dim]no time in the app's own code: it waits on I/O or a library[/dim]"
+            )
     console.print()
     for finding in result.findings:
         _print_finding(finding, console)
