@@ -58,7 +58,8 @@ def test_n_plus_one_shows_the_repeated_statement(planted: tuple[int, dict[str, A
     assert finding["method"] == "GET"
     assert "FROM books WHERE ? = books.author_id" in finding["evidence"]["excerpt"]
     assert "3 item(s), 7 for 6" in finding["message"]
-    assert finding["reproduce"] == "curl -i -X GET http://127.0.0.1:8000/authors"
+    # The largest page the schema allows, so that every added author is listed.
+    assert finding["reproduce"] == "curl -i -X GET 'http://127.0.0.1:8000/authors?limit=100'"
 
 
 def test_blocked_loop_shows_the_stack(planted: tuple[int, dict[str, Any]]) -> None:

@@ -2,8 +2,9 @@
 
 GET operations are measured; path parameters are filled with ids found in the list response
 of the enclosing collection (``/authors`` for ``/authors/{author_id}``); required query and
-header parameters get schema-made values. POST operations with a JSON body on a listed
-collection are the ways to add data when looking for N+1 queries.
+header parameters get schema-made values, a page-size parameter (``limit``) a large page.
+POST operations with a JSON body on a listed collection are the ways to add data when looking
+for N+1 queries.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from apismith.dynamic.schema import Operation
 from apismith.profile.values import Values
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
+_PAGE_SIZES = frozenset({"limit", "size", "page_size", "pagesize", "per_page", "perpage", "take"})
+PAGE = 100
 
 
 @dataclass(slots=True)
@@ -49,6 +52,19 @@ def id_of(item: dict[str, Any], parameter: str) -> object:
         if isinstance(item.get(key), str | int) and not isinstance(item.get(key), bool):
             return item[key]
     return None
+
+
+def _page_size(operation: Operation) -> dict[str, int]:
+    """The largest page (up to 100) for a list operation's optional page-size parameter, so
+    that objects added to find N+1 queries are listed too."""
+    return {
+        p.name: min(PAGE, int(p.schema.get("maximum", PAGE)))
+        for p in operation.params("query")
+        if operation.method == "GET"
+        and not p.required
+        and p.name.lower() in _PAGE_SIZES
+        and p.schema.get("type") == "integer"
+    }
 
 
 class Planner:
@@ -99,6 +115,7 @@ class Planner:
             for p in operation.params("query")
             if p.required
         }
+        query.update(_page_size(operation))
         if query:
             url += "?" + urlencode(query, doseq=True)
         given = {name.lower() for name in self.client.headers}

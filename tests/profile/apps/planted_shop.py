@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ForeignKey, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -84,8 +84,8 @@ Db = Annotated[Session, Depends(get_db)]
 
 
 @app.get("/authors", response_model=list[AuthorOut])
-def list_authors(db: Db) -> list[Author]:
-    return list(db.scalars(select(Author)))
+def list_authors(db: Db, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[Author]:
+    return list(db.scalars(select(Author).limit(limit)))
 
 
 @app.post("/authors", response_model=AuthorOut, status_code=201)
