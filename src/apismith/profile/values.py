@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 _FORMATS = {
-    "email": "user{n}@example.com",
+    "email": "user{n}{salt}@example.com",
     "date-time": "2024-01-0{d}T12:00:00Z",
     "date": "2024-01-0{d}",
     "uuid": "00000000-0000-4000-8000-{n:012d}",
@@ -18,11 +19,18 @@ _FORMATS = {
 
 
 class Values:
-    """Makes values for one schema document; a counter keeps generated strings unique."""
+    """Makes values for one schema document; a counter keeps generated strings unique, and a
+    salt (random by default) keeps them unique across runs against the same database."""
 
-    def __init__(self, document: Mapping[str, Any], ids: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        ids: dict[str, object] | None = None,
+        salt: str | None = None,
+    ) -> None:
         self.document = document
         self.ids = ids or {}
+        self.salt = secrets.token_hex(3) if salt is None else salt
         self._counter = itertools.count(1)
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
@@ -89,8 +97,8 @@ class Values:
         number = next(self._counter)
         template = _FORMATS.get(str(schema.get("format", "")))
         if template is not None:
-            return template.format(n=number, d=number % 9 + 1)
-        text = f"sample{number}"
+            return template.format(n=number, d=number % 9 + 1, salt=self.salt)
+        text = f"sample{number}{self.salt}"
         low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
         text = text.ljust(low, "x")
         return text[: int(high)] if high is not None and int(high) >= low else text
