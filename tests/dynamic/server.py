@@ -6,10 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -29,42 +31,33 @@ def serve(app_import: str, app_dir: Path) -> Iterator[str]:
     """Run ``python -m uvicorn APP`` on a free port; yield its base URL; always stop it."""
     port = free_port()
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app_import,
-        "--app-dir",
-        str(app_dir),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
+        *(sys.executable, "-m", "uvicorn", app_import, "--app-dir", str(app_dir)),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
         "--no-access-log",
     ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(process, base_url)
-        yield base_url
-    finally:
-        process.terminate()
+    # The server's log goes to a file: a pipe nobody reads fills up and blocks the server.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=env)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+            _wait_ready(process, base_url, log)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def _wait_ready(process: subprocess.Popen[bytes], base_url: str) -> None:
+def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes]) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            log.seek(0)
+            errors = log.read().decode(errors="replace")
             raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{errors}")
         try:
             httpx.get(base_url + "/", timeout=1.0)

@@ -129,6 +129,14 @@ def test_module_raising_on_import_is_summarised(write_app: AppFactory) -> None:
         load_target(f"{module}:app", app_dir=directory)
 
 
+def test_current_directory_is_the_default_app_dir(
+    write_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, directory = write_app(LIFESPAN_APP)
+    monkeypatch.chdir(directory)
+    assert load_target(f"{module}:app").in_process
+
+
 def test_missing_app_dir_is_a_target_error(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match="no such directory"):
         load_target("main:app", app_dir=tmp_path / "nowhere")

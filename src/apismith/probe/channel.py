@@ -152,7 +152,13 @@ class Channel:
     async def _send(self, request: httpx.Request) -> httpx.Response:
         assert self._client is not None
         try:
-            return await asyncio.wait_for(self._client.send(request), self.timeout)
+            try:
+                return await asyncio.wait_for(self._client.send(request), self.timeout)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # A kept-alive connection the server closed after its last answer (uvicorn
+                # does after a 500) fails at once; a second try on a fresh one tells apart a
+                # server that really drops the connection.
+                return await asyncio.wait_for(self._client.send(request), self.timeout)
         except TimeoutError:
             raise httpx.ReadTimeout("no answer", request=request) from None
 

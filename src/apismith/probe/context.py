@@ -65,14 +65,14 @@ class ProbeContext:
         if operation.params("path") and operation.method == "GET":
             return
         resource = collection_of(operation.path)
-        ids = [obj[key] for obj in objects(body) for key in ID_KEYS if key in obj][:20]
-        if not ids or resource is None:
+        if resource is None:
             return
         seen = self.visible.setdefault(resource, {}).setdefault(identity.name, [])
-        seen.extend(i for i in ids if i not in seen)
-        if isinstance(body, dict) and "id" in body:
+        seen.extend(i for i in ids_in(body, resource)[:20] if i not in seen)
+        own = ids_in(body, resource, nested=False)
+        if own:
             owned = self.owned.setdefault(resource, {}).setdefault(identity.name, [])
-            owned.extend(i for i in ids if i not in owned)
+            owned.extend(i for i in own if i not in owned)
 
     def ids_for(self, operation: Operation, identity: Identity) -> dict[str, Any]:
         """Path parameter values naming objects ``identity`` owns or sees, where known."""
@@ -122,6 +122,21 @@ def resource_of(path: str) -> str | None:
     return static[0] if static else None
 
 
+def ids_in(body: Any, collection: str, nested: bool = True) -> list[Any]:
+    """The ids of the objects in ``body`` (only of ``body`` itself unless ``nested``)."""
+    keys = (*ID_KEYS, f"{singular(collection)}_id", f"{singular(collection)}Id")
+    found = objects(body) if nested else iter([body] if isinstance(body, dict) else [])
+    ids = (next((obj[k] for k in keys if obj.get(k) is not None), None) for obj in found)
+    return [i for i in ids if i is not None and not isinstance(i, dict | list)]
+
+
+def singular(word: str) -> str:
+    """``notes`` -> ``note``, ``categories`` -> ``category`` (enough for id field names)."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") else word
+
+
 def collection_of(path: str) -> str | None:
     """The collection a list or create operation serves: ``/users/me`` -> ``users``."""
     static = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
@@ -142,11 +157,6 @@ def path_resources(path: str) -> dict[str, str]:
         elif segment:
             previous = segment
     return result
-
-
-def severity_for(operation: Operation, mutating: Severity, reading: Severity) -> Severity:
-    """``mutating`` for state-changing methods, ``reading`` otherwise."""
-    return mutating if operation.mutating else reading
 
 
 def objects(body: Any) -> Iterator[Mapping[str, Any]]:

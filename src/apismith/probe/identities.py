@@ -15,9 +15,17 @@ from typing import Any
 from apismith.errors import UsageError
 
 _HEADER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_-]*):\s*(\S.*)$")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*\s+\S")
-# Keys tutorials and templates ship with; a token signed with one of them should never pass.
-GUESSABLE_KEYS = ("secret", "changeme", "your-secret-key", "supersecret", "secret-key")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*\s+\S+$")
+# Keys tutorials and templates ship with (the last is FastAPI's tutorial key); a token
+# signed with one of them should never pass.
+GUESSABLE_KEYS = (
+    "secret",
+    "changeme",
+    "your-secret-key",
+    "supersecret",
+    "secret-key",
+    "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7",
+)
 
 
 @dataclass(frozen=True, slots=True)

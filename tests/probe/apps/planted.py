@@ -21,7 +21,8 @@ from pydantic import BaseModel
 from sqlalchemy import ForeignKey, String, create_engine, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-SECRET = "secret"  # PLANTED: a guessable signing key (forged tokens pass)
+# PLANTED: the signing key of FastAPI's tutorial (anyone can forge tokens)
+SECRET = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"
 DATABASE = Path(tempfile.gettempdir()) / f"apismith-planted-{os.getpid()}.sqlite3"
 engine = create_engine(f"sqlite:///{DATABASE}", connect_args={"check_same_thread": False})
 

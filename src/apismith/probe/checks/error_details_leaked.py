@@ -2,8 +2,9 @@
 
 ## What it does
 Looks at every answer of the run for Python tracebacks, source file paths with line
-numbers, exception class names followed by their message (``KeyError: 'x'``), database
-driver errors and SQL statements. Text that the request itself contained (an echoed input)
+numbers, exception class names followed by their message (``KeyError: 'x'``), the messages
+of common Python exceptions (``division by zero``), database driver errors and SQL
+statements. Text that the request itself contained (an echoed input)
 does not count.
 
 ## Why is this bad?
@@ -50,8 +51,18 @@ PATTERNS = (
     (
         "an SQL statement",
         re.compile(
-            r"(?i)\b(SELECT\s+[\w\s,.*()\"`]+?\s+FROM\s+\w|INSERT\s+INTO\s+\w|"
+            r"\b(SELECT\s+[\w\s,.*()\"`]+?\s+FROM\s+\w|INSERT\s+INTO\s+\w|"
             r"UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s+\w)"
+        ),
+    ),
+    (
+        "a Python exception's message",
+        re.compile(
+            r"division by zero|list index out of range|string index out of range|"
+            r"object has no attribute|unsupported operand type|invalid literal for int\(\)|"
+            r"'NoneType' object|object is not subscriptable|is not JSON serializable|"
+            r"required positional argument|maximum recursion depth|"
+            r"could not convert string to float"
         ),
     ),
     (

@@ -35,7 +35,7 @@ from __future__ import annotations
 from apismith.dynamic.schema import Operation
 from apismith.findings import Confidence, Severity
 from apismith.probe.checks.base import Check, define
-from apismith.probe.context import ID_KEYS, ProbeContext, finding, objects, path_resources
+from apismith.probe.context import ProbeContext, finding, ids_in, path_resources
 from apismith.probe.discover import order
 from apismith.probe.identities import Identity
 from apismith.probe.requests import example_request
@@ -106,9 +106,7 @@ def _listed(ctx: ProbeContext, resource: str, identity: Identity) -> set[str] | 
     exchange = ctx.send(lists[0], example_request(lists[0]), identity)
     if not exchange.ok:
         return None
-    return {
-        str(i) for obj in objects(exchange.json()) for k in ID_KEYS if (i := obj.get(k)) is not None
-    }
+    return {str(i) for i in ids_in(exchange.json(), resource)}
 
 
 CHECK = Check(RULE, run)

@@ -5,7 +5,8 @@ Calls every operation without credentials. When other operations of the API answ
 to an anonymous caller, an operation whose handler runs anyway (a 2xx, or a 404 for an
 object that does not exist) is reported when it changes state (high; also when it declares
 a security scheme that it does not enforce), and for a read when another read of the same
-collection requires authentication (medium). Sign-in, sign-up, account recovery and health
+collection requires authentication, or when its path is privileged (``/admin``, ``/internal``,
+``/export``; medium). Sign-in, sign-up, account recovery and health
 operations are public by design and are left out; so are reads of an API whose reads are
 all public (a catalogue).
 
@@ -29,6 +30,8 @@ def delete_item(item_id: int, user: User = Depends(current_user), db=Depends(get
 
 from __future__ import annotations
 
+import re
+
 from apismith.dynamic.schema import Operation
 from apismith.findings import Confidence, Severity
 from apismith.probe.checks.base import Check, define
@@ -42,6 +45,15 @@ from apismith.probe.context import (
     resource_of,
 )
 
+# Mutations anyone may send (a contact form, a webhook signed by its sender, a search).
+PUBLIC_BY_DESIGN = re.compile(
+    r"(?i)(webhook|contact|feedback|subscribe|newsletter|search|graphql|callback|telemetry)"
+)
+# Paths whose data is never for anonymous callers.
+PRIVILEGED = re.compile(
+    r"(?i)(^|/)(admin|internal|debug|export|backup|dump|secrets?|private|config|settings|"
+    r"logs?|audit|metrics-private)(/|$|_|-)"
+)
 RULE = define(__doc__, "PRB004", "missing-authentication", Severity.HIGH, Confidence.MEDIUM, 306)
 
 
@@ -76,6 +88,12 @@ def _why(
 ) -> str | None:
     if operation.mutating and operation.security:
         return f"although it declares {', '.join(operation.security)}"
+    if operation.mutating and PUBLIC_BY_DESIGN.search(operation.path):
+        return None
+    if protected and PRIVILEGED.search(operation.path):
+        return (
+            f"while {len(protected)} other operation(s) answer 401/403 and its path is privileged"
+        )
     if operation.mutating and protected:
         return (
             f"while {len(protected)} other operation(s) answer 401/403 (e.g. {protected[0].label})"

@@ -4,7 +4,7 @@
 Sends a bounded burst of requests (wrong passwords, new accounts, reset requests) to each
 sign-in, sign-up, token and password-reset operation. When none of them, nor any earlier
 request of the run to that operation, is answered 429 (or carries ``Retry-After``), the
-operation is reported.
+operation is reported: medium for sign-in, token and reset operations, low for sign-up.
 
 ## Why is this bad?
 Without a limit an attacker can try passwords by the thousand (credential stuffing, brute
@@ -40,6 +40,7 @@ BURST = 25
 SENSITIVE = re.compile(
     r"(?i)(log-?in|sign-?(in|up)|regist|token$|passw|forgot|reset|otp|verify|session)"
 )
+SIGN_UP = re.compile(r"(?i)(sign-?up|regist)")
 REFRESH = re.compile(r"(?i)refresh")
 
 
@@ -71,13 +72,10 @@ def run(ctx: ProbeContext) -> None:
                 break
         else:
             if last is not None:
-                ctx.report(
-                    finding(
-                        RULE,
-                        last,
-                        f"{operation.label} answered {BURST} requests in a burst without a 429",
-                    )
-                )
+                # Unlimited sign-ups cost spam accounts; unlimited sign-ins cost accounts.
+                severity = Severity.LOW if SIGN_UP.search(operation.path) else None
+                message = f"{operation.label} answered {BURST} requests in a burst without a 429"
+                ctx.report(finding(RULE, last, message, severity))
 
 
 CHECK = Check(RULE, run)

@@ -44,11 +44,15 @@ from apismith.probe.discover import order
 from apismith.probe.requests import RequestData, request_strategy, size
 
 RULE = define(__doc__, "PRB001", "server-error", Severity.MEDIUM, Confidence.HIGH, 755)
-PER_OPERATION = 60
+PER_OPERATION = 40
 SHRINK_LIMIT = 40
 # Nineteen digits or more: at or beyond 2**63, the range of a 64-bit database integer.
 HUGE_NUMBER = re.compile(r"(?<![\w.])-?\d{19,}(?![\w.])")
-RESERVE = 150  # requests kept for the checks that run after this one
+RESERVE = 150
+# An operation that answers SLOW_LIMIT times in more than SLOW seconds (or half the timeout,
+# so hangs count) is fuzzed no more: each further request would cost as much.
+SLOW = 1.0
+SLOW_LIMIT = 3  # requests kept for the checks that run after this one
 
 
 @dataclass
@@ -65,8 +69,11 @@ class _Search:
     smallest: tuple[int, Exchange] | None = None
     aside: Exchange | None = None
     after_failure: int = 0
+    slow: int = 0
 
     def attempt(self, data: RequestData) -> None:
+        if self.slow >= SLOW_LIMIT:
+            return  # every request costs seconds: the budget is better spent elsewhere
         if self.smallest is not None:
             self.after_failure += 1
             if self.after_failure > SHRINK_LIMIT:
@@ -75,6 +82,7 @@ class _Search:
             exchange = self.ctx.send(self.operation, data, self.ctx.user)
         except BudgetExhausted:
             return
+        self.slow += exchange.elapsed > min(SLOW, self.ctx.channel.timeout / 2)
         if exchange.status is not None and exchange.status < 500:
             return
         if exchange.status is None or _beyond_64_bits(data):
@@ -91,7 +99,8 @@ def run(ctx: ProbeContext) -> None:
     """Fuzz every operation within the budget left for it."""
     operations = order(ctx.schema.operations)
     for position, operation in enumerate(operations):
-        share = (ctx.channel.remaining - RESERVE) // (len(operations) - position)
+        reserve = min(RESERVE, ctx.channel.max_requests // 5)
+        share = (ctx.channel.remaining - reserve) // (len(operations) - position)
         examples = min(PER_OPERATION, share)
         anonymous = ctx.anonymous.get(operation)
         if ctx.user.anonymous and anonymous is not None and denied(anonymous):
