@@ -107,8 +107,7 @@ def profile_command(
         threshold = parse_severity(fail_on, "--fail-on") if fail_on else Severity.LOW
         if schema is not None and not schema.is_file():
             raise UsageError(f"--schema {schema}: no such file")
-        # As uvicorn does, import from the working directory when no --app-dir is given.
-        loaded = load_target(target, app_dir=app_dir or Path(), allow_remote=allow_remote)
+        loaded = load_target(target, app_dir=app_dir, allow_remote=allow_remote)
         progress = (lambda _: None) if quiet else (lambda text: console.print(f"[dim]{text}[/dim]"))
         try:
             result = profile(loaded, options, schema, progress)
