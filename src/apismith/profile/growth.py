@@ -11,6 +11,7 @@ the first listed parent when the parent cannot be created.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from apismith.profile.values import Values
 from apismith.profile.watchdog import Watchdog
 
 FASTEST_OF = 20
+PAUSE = 0.25
 
 
 def creates_of(operations: list[Operation]) -> list[Operation]:
@@ -96,14 +98,19 @@ async def measure_latency_growth(
         before = await _fastest(timing, sender)
         if await add_objects(timing, options.url_seed, sender, planner, creates) is None:
             continue
-        grown.append(LatencyGrowth(timing, *before, *await _fastest(timing, sender)))
+        # After: two windows apart, so that a burst of load elsewhere cannot fill both.
+        first = await _fastest(timing, sender)
+        await asyncio.sleep(PAUSE)
+        after = min(first, await _fastest(timing, sender))
+        grown.append(LatencyGrowth(timing, *before, *after))
     return grown
 
 
 async def _fastest(timing: Timing, sender: Sender) -> tuple[float, int]:
-    """The fastest of ``FASTEST_OF`` sequential requests in ms, and the items listed."""
+    """The fastest of ``FASTEST_OF`` sequential requests in ms, and the items it listed."""
     samples = [await sender.send(timing.call) for _ in range(FASTEST_OF)]
-    return round(min(s.seconds for s in samples) * 1000, 3), samples[-1].items or 0
+    fastest = min(samples, key=lambda sample: sample.seconds)
+    return round(fastest.seconds * 1000, 3), fastest.items or 0
 
 
 async def _create_for(collection: str, creates: list[Operation], planner: Planner) -> Call | None:

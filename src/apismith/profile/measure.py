@@ -16,6 +16,8 @@ from apismith.profile.plan import Call, items_of
 from apismith.profile.sql import TRACE_HEADER, Traces
 
 EXCERPT = 300
+CONTENDED = 1.3
+TRIALS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,16 @@ class Timing:
     first: Sample
     samples: list[Sample] = field(default_factory=list)
     alone: list[Sample] = field(default_factory=list)
+    pairs: list[float] = field(default_factory=list)
+
+    @property
+    def contended(self) -> bool | None:
+        """Whether two requests at once take 1.3 times as long as one alone (None when not
+        measured). Fastest against fastest: load elsewhere only adds time, and two requests
+        that hold the interpreter need twice its time whatever else runs."""
+        if not self.pairs:
+            return None
+        return min(self.pairs) >= CONTENDED * min(s.seconds for s in (self.first, *self.alone))
 
     @property
     def alone_ms(self) -> float:
@@ -111,3 +123,10 @@ class Sender:
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, requests)))))
         return samples
+
+    async def scaling(self, timing: Timing) -> None:
+        """Trials of one request alone, then two at once: do they wait for each other?"""
+        for _ in range(TRIALS):
+            timing.alone.append(await self.send(timing.call))
+            pair = await asyncio.gather(self.send(timing.call), self.send(timing.call))
+            timing.pairs.append(max(sample.seconds for sample in pair))

@@ -94,8 +94,7 @@ async def _time_all(
         samples = await sender.burst(call, options.requests, options.concurrency, options.budget)
         timing = Timing(call, first, samples)
         if timing.percentile(0.5) >= options.slow_ms and options.concurrent:
-            # A slow operation alone, twice more: one request is a noisy reference.
-            timing.alone = [await sender.send(call) for _ in range(2)]
+            await sender.scaling(timing)
         result.timings.append(timing)
     _label(watchdog, "")
 

@@ -8,7 +8,8 @@ shown. When no data can be added, a statement repeated once per listed item (thr
 is reported with medium confidence.
 
 Against a URL no statement can be counted: 30 objects are added and the fastest of 20
-requests compared (a busy machine only adds time). A list that gets slower by 0.08 ms or more
+requests before is compared with the fastest of 40 after, in two windows (a busy machine only
+adds time). A list that gets slower by 0.08 ms or more
 per added item (and by 2 ms in all) costs about what a query per item costs on a local
 database, when serialising an item costs a few microseconds: that is reported with low
 severity and low confidence.

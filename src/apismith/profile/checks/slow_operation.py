@@ -1,11 +1,11 @@
 """
 ## What it does
-Reports operations that take `--slow-ms` (100 ms) or more, both alone (the fastest of three
-requests sent while no other is in flight) and at the median under `--concurrency`. When
-concurrent requests make each other slower (the median under load is 1.5 times the latency
-alone), the time is spent holding the interpreter or the event loop, a CPU hotspot, and the
-finding is medium; when they do not, the operation is waiting on something (I/O, a sleep)
-without stopping others, and the finding is low.
+Reports operations that take `--slow-ms` (100 ms) or more, both alone (the fastest request
+sent while no other is in flight) and at the median under `--concurrency`. A slow operation
+is then sent alone and two at once, three times: when the fastest pair takes 1.3 times as
+long as the fastest lone request, the time is spent holding the interpreter or the event
+loop, a CPU hotspot, and the finding is medium; otherwise the operation is waiting on
+something (I/O, a sleep) without stopping others, and the finding is low.
 In-process, the operation is sent once more under pyinstrument and the message names the
 function of the app where most of the time goes (file, line and share of the request).
 
@@ -48,7 +48,6 @@ from apismith.profile.findings import Check, ProfileFinding
 from apismith.profile.result import Options, ProfileResult
 
 CHECK = Check("PRF003", "slow-operation", Severity.MEDIUM, 400, __doc__ or "")
-CONTENDED = 1.5
 
 
 def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
@@ -59,14 +58,14 @@ def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
         if min(p50, alone) < options.slow_ms:
             continue
         operation = timing.call.operation
-        waiting = options.concurrent and p50 < CONTENDED * alone
+        waiting = timing.contended is False
         message = (
             f"{operation.label} takes {alone:.0f} ms alone and {p50:.0f} ms at the median "
             f"under load (p95 {timing.percentile(0.95):.0f} ms; threshold {options.slow_ms:.0f} ms)"
         )
         if waiting:
             message += "; concurrent requests do not slow each other: it waits, not computes"
-        elif options.concurrent:
+        elif timing.contended:
             message += "; concurrent requests wait for each other: it computes or blocks"
         source = ""
         excerpt = timing.first.excerpt
