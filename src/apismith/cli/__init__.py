@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from apismith import __version__
-from apismith.cli import new, probe, review, routes, rules
+from apismith.cli import new, probe, profile, review, routes, rules
 from apismith.cli.common import ExitCode
 
 app = typer.Typer(
@@ -40,6 +40,7 @@ app.command("routes")(routes.routes_command)
 app.command("rules")(rules.rules_command)
 app.command("rule")(rules.rule_command)
 app.command("probe")(probe.probe_command)
+app.command("profile")(profile.profile_command)
 app.add_typer(new.app, name="new")
 
 
