@@ -154,7 +154,7 @@ def test_unexpected_errors_are_one_line_unless_verbose(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("internal failure")
 
-    monkeypatch.setattr("apismith.cli.probe.run_probe", broken)
+    monkeypatch.setattr("apismith.probe.run_probe", broken)
     code, _, err = invoke(*small)
     assert code == 2 and "RuntimeError: internal failure" in err and "Traceback" not in err
     result = CliRunner().invoke(app, ["probe", *small, "--verbose"])

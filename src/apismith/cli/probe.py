@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,11 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from apismith.cli.common import ExitCode, stderr, stdout, user_errors
 from apismith.config import parse_severity
-from apismith.dynamic import load_schema, load_target
 from apismith.errors import UsageError
-from apismith.output.dynamic import render_dynamic_json, render_dynamic_sarif, render_dynamic_text
-from apismith.probe import ProbeOptions, ProbeResult, parse_auth, probe_rules, run_probe
-from apismith.probe.runner import Progress as ProgressCallback
+
+if TYPE_CHECKING:  # the probe machinery loads only when probe runs: review starts faster
+    from apismith.probe import ProbeResult
+    from apismith.probe.runner import Progress as ProgressCallback
 
 
 class Format(enum.StrEnum):
@@ -69,6 +69,9 @@ def probe_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
 ) -> None:
     """Probe a running FastAPI app: server errors, contract, authentication, hardening."""
+    from apismith.dynamic import load_schema, load_target
+    from apismith.probe import ProbeOptions, parse_auth, run_probe
+
     with user_errors(), _internal_errors(verbose):
         threshold = parse_severity(fail_on, "--fail-on")
         identities = tuple(parse_auth(value, index) for index, value in enumerate(auth or []))
@@ -140,6 +143,13 @@ def _summary(result: ProbeResult) -> str:
 
 
 def _emit(result: ProbeResult, target: str, output_format: Format, output: Path | None) -> None:
+    from apismith.output.dynamic import (
+        render_dynamic_json,
+        render_dynamic_sarif,
+        render_dynamic_text,
+    )
+    from apismith.probe import probe_rules
+
     if output_format is Format.TEXT:
         if output is None:
             render_dynamic_text(result.findings, stdout(), summary=_summary(result))

@@ -8,20 +8,18 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from apismith.cli.common import ExitCode, stderr, stdout, user_errors
 from apismith.config import parse_severity
-from apismith.dynamic.target import load_target
 from apismith.errors import ApismithError, UsageError
 from apismith.findings import Severity
-from apismith.profile.html import render_html
-from apismith.profile.report import render_json, render_sarif, render_text
-from apismith.profile.result import Options, ProfileResult
-from apismith.profile.run import profile
+
+if TYPE_CHECKING:  # the profiler loads only when profile runs: review starts faster
+    from apismith.profile.result import ProfileResult
 
 
 class Format(enum.StrEnum):
@@ -92,6 +90,10 @@ def profile_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
 ) -> None:
     """Profile a running FastAPI app: where does the time of each endpoint go?"""
+    from apismith.dynamic.target import load_target
+    from apismith.profile.result import Options
+    from apismith.profile.run import profile
+
     console = stderr()
     with user_errors():
         headers = _headers(header or [], auth)
@@ -141,6 +143,8 @@ def _headers(values: list[str], auth: str | None) -> tuple[tuple[str, str], ...]
 def _save(
     result: ProfileResult, html: Path | None, profile_html: Path | None, console: Console
 ) -> None:
+    from apismith.profile.html import render_html
+
     try:
         if html is not None:
             html.write_text(render_html(result), encoding="utf-8")
@@ -156,6 +160,8 @@ def _save(
 
 
 def _emit(result: ProfileResult, output_format: Format, output: Path | None) -> None:
+    from apismith.profile.report import render_json, render_sarif, render_text
+
     if output_format is Format.TEXT:
         if output is None:
             render_text(result, stdout())

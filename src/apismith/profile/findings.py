@@ -5,25 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from apismith.dynamic.findings import DynamicRule
 from apismith.findings import Confidence, Severity
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """A check's fixed metadata; its module docstring is its documentation."""
-
-    id: str
-    name: str
-    severity: Severity
-    cwe: int
-    doc: str
 
 
 @dataclass(frozen=True, slots=True)
 class ProfileFinding:
     """One behavioural defect of one operation (``path`` is the OpenAPI path template)."""
 
-    check: Check
+    check: DynamicRule
     method: str
     path: str
     message: str

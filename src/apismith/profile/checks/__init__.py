@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from apismith.dynamic.findings import DynamicRule
 from apismith.profile.checks import loop_blocked, n_plus_one, slow_operation
-from apismith.profile.findings import Check, ProfileFinding
+from apismith.profile.findings import ProfileFinding
 from apismith.profile.result import Options, ProfileResult
 
-CHECKS: tuple[Check, ...] = (n_plus_one.CHECK, loop_blocked.CHECK, slow_operation.CHECK)
+CHECKS: tuple[DynamicRule, ...] = (n_plus_one.CHECK, loop_blocked.CHECK, slow_operation.CHECK)
 
 
 def run_checks(result: ProfileResult, options: Options) -> list[ProfileFinding]:

@@ -46,13 +46,16 @@ from __future__ import annotations
 
 from collections import Counter
 
+from apismith.dynamic.findings import DynamicRule
 from apismith.findings import Confidence, Severity
-from apismith.profile.findings import Check, ProfileFinding
+from apismith.profile.findings import ProfileFinding
 from apismith.profile.measure import Timing
 from apismith.profile.result import Contention, ProfileResult
 from apismith.profile.watchdog import Block, innermost_app
 
-CHECK = Check("PRF002", "event-loop-blocked", Severity.HIGH, 400, __doc__ or "")
+CHECK = DynamicRule(
+    "PRF002", "event-loop-blocked", "profile", Severity.HIGH, Confidence.HIGH, 400, __doc__ or ""
+)
 
 
 def check(result: ProfileResult) -> list[ProfileFinding]:

@@ -51,12 +51,15 @@ No automatic fix: choose `selectinload` or `joinedload` for the relationship the
 
 from __future__ import annotations
 
+from apismith.dynamic.findings import DynamicRule
 from apismith.findings import Confidence, Severity
-from apismith.profile.findings import Check, ProfileFinding
+from apismith.profile.findings import ProfileFinding
 from apismith.profile.result import Growth, LatencyGrowth, ProfileResult
 from apismith.profile.sql import most_repeated, normalise
 
-CHECK = Check("PRF001", "n-plus-one", Severity.MEDIUM, 1073, __doc__ or "")
+CHECK = DynamicRule(
+    "PRF001", "n-plus-one", "profile", Severity.MEDIUM, Confidence.HIGH, 1073, __doc__ or ""
+)
 PER_ITEM_MS = 0.08
 GROWTH_MS = 2.0
 

@@ -43,11 +43,14 @@ No automatic fix: the remedy depends on where the time goes.
 
 from __future__ import annotations
 
-from apismith.findings import Severity
-from apismith.profile.findings import Check, ProfileFinding
+from apismith.dynamic.findings import DynamicRule
+from apismith.findings import Confidence, Severity
+from apismith.profile.findings import ProfileFinding
 from apismith.profile.result import Options, ProfileResult
 
-CHECK = Check("PRF003", "slow-operation", Severity.MEDIUM, 400, __doc__ or "")
+CHECK = DynamicRule(
+    "PRF003", "slow-operation", "profile", Severity.MEDIUM, Confidence.HIGH, 400, __doc__ or ""
+)
 
 
 def check(result: ProfileResult, options: Options) -> list[ProfileFinding]:
