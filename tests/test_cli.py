@@ -190,9 +190,13 @@ def test_rules_and_rule(runner: CliRunner) -> None:
     code, out, _ = invoke(runner, "rules")
     assert code == 0 and "SEC001" in out
     code, out, _ = invoke(runner, "rules", "--format", "json")
-    assert any(row["id"] == "SEC001" for row in json.loads(out))
+    families = {row["id"]: row["family"] for row in json.loads(out)}
+    assert families["SEC001"] == "security"
+    assert families["PRB006"] == "probe" and families["PRF001"] == "profile"
     code, out, _ = invoke(runner, "rule", "sql-injection")
-    assert code == 0 and "What it does" in out
+    assert code == 0 and "What it does" in out and "SEC001" in out
+    code, out, _ = invoke(runner, "rule", "prf002")
+    assert code == 0 and "event-loop-blocked" in out
     assert invoke(runner, "rule", "XYZ")[0] == 2
 
 

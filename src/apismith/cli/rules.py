@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -12,14 +13,45 @@ from rich.table import Table
 
 from apismith.cli.common import stdout, user_errors
 from apismith.errors import UsageError
-from apismith.rules import all_rules, get_rule
+from apismith.findings import Confidence, Severity
+from apismith.rules import all_rules
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of the catalogue: a review rule or a probe/profile check."""
+
+    id: str
+    name: str
+    family: str
+    severity: Severity
+    confidence: Confidence
+    cwe: int | None
+    fix: str | None
+    doc: str
+
+
+def catalogue() -> list[Entry]:
+    """Review rules, then probe's and profile's checks."""
+    from apismith.probe import probe_rules
+    from apismith.profile.checks import CHECKS
+
+    entries = [
+        Entry(r.id, r.name, r.family, r.severity, r.confidence, r.cwe, r.fix_title, r.doc)
+        for r in all_rules()
+    ]
+    entries += [
+        Entry(r.id, r.name, r.family, r.severity, r.confidence, r.cwe, None, r.doc)
+        for r in (*probe_rules(), *CHECKS)
+    ]
+    return entries
 
 
 def rules_command(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
 ) -> None:
-    """List every rule with its family, severity, confidence and CWE."""
-    rules = all_rules()
+    """List every rule and check with its family, severity, confidence and CWE."""
+    rules = catalogue()
     if output_format == "json":
         rows = [
             {
@@ -29,13 +61,13 @@ def rules_command(
                 "severity": str(r.severity),
                 "confidence": str(r.confidence),
                 "cwe": r.cwe,
-                "fix": r.fix_title,
+                "fix": r.fix,
             }
             for r in rules
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    table = Table(title=f"{len(rules)} rules")
+    table = Table(title=f"{len(rules)} rules and checks")
     for column in ("id", "name", "family", "severity", "confidence", "cwe"):
         table.add_column(column)
     for rule in rules:
@@ -47,11 +79,14 @@ def rules_command(
 
 
 def rule_command(
-    identifier: Annotated[str, typer.Argument(help="Rule id (SEC001) or name.")],
+    identifier: Annotated[str, typer.Argument(help="Rule id (SEC001, PRB001) or name.")],
 ) -> None:
     """Print a rule's documentation."""
     with user_errors():
-        rule = get_rule(identifier)
+        wanted = identifier.strip()
+        rule = next(
+            (e for e in catalogue() if wanted.upper() == e.id or wanted.lower() == e.name), None
+        )
         if rule is None:
             raise UsageError(f"no rule {identifier!r} (see `apismith rules`)")
         cwe = f", CWE-{rule.cwe}" if rule.cwe else ""

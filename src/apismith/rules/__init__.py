@@ -10,7 +10,7 @@ from functools import cache
 from apismith.errors import ConfigError
 from apismith.rules.base import FAMILIES, Rule
 
-__all__ = ["Rule", "all_rules", "get_rule", "select_rules"]
+__all__ = ["Rule", "all_rules", "select_rules"]
 
 
 @cache
@@ -43,12 +43,6 @@ def all_rules() -> tuple[Rule, ...]:
     if len(ids) != len(set(ids)):
         raise AssertionError("duplicate rule ids")
     return tuple(found)
-
-
-def get_rule(identifier: str) -> Rule | None:
-    """A rule by id (``SEC001``) or name (``sql-injection``), case-insensitive."""
-    wanted = identifier.lower()
-    return next((r for r in all_rules() if wanted in {r.id.lower(), r.name}), None)
 
 
 def matches(rule: Rule, selector: str) -> bool:
