@@ -362,7 +362,7 @@ README = Path(__file__).parents[2] / "README.md"
 
 def test_readme_examples_run(broken: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = README.read_text(encoding="utf-8")
-    block = text.split("### profile", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    block = text.split("## Profiling", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     examples = [shlex.split(line.split("#", 1)[0]) for line in block.splitlines()]
     in_process = [e for e in examples if "main:app" in e]
     assert len(in_process) == 3
