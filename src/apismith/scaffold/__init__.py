@@ -1,0 +1,1 @@
+"""Generating FastAPI projects and resources from templates, and keeping them current."""
