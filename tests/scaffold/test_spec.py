@@ -13,6 +13,7 @@ from apismith.scaffold.spec import (
     SIMPLE_TYPES,
     FieldSpec,
     ResourceSpec,
+    ResourceView,
     SpecError,
     parse_field,
     parse_resource,
@@ -221,3 +222,75 @@ def test_bad_answers_are_spec_errors(item: object, message: str) -> None:
 
 def test_resource_spec_is_a_value() -> None:
     assert ResourceSpec("a", (FieldSpec("b", "int"),)) == parse_resource("a", ["b:int"])
+
+
+def test_names_have_a_length_limit() -> None:
+    with pytest.raises(SpecError, match="at most 20 characters"):
+        parse_resource("a" * 21, ["title:str"])
+    with pytest.raises(SpecError, match="at most 28 characters"):
+        parse_field("a" * 29 + ":str")
+
+
+def test_titles_take_the_right_article() -> None:
+    invoice, line_item = resource_views(
+        [parse_resource("invoice", ["a:int"]), parse_resource("line_item", ["a:int"])]
+    )
+    assert (invoice.title, line_item.title) == ("an invoice", "a line item")
+
+
+def test_imports_are_split_only_when_too_long() -> None:
+    assert ResourceView.import_from("demo.models", "A", "B") == "from demo.models import A, B"
+    module = "demo." + "x" * 90
+    assert (
+        ResourceView.import_from(module, "A", "B") == f"from {module} import (\n    A,\n    B,\n)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("resource", "field", "layout"),
+    [
+        ("invoice", "status:enum(a|b)", "flat"),
+        ("abcdefghijabcdefghij", "abcdefghijabcdefghijabcdefgh:enum(a|b)", "wrapped"),
+        ("abcdefghijabcdefghij", "abcdefghijabcdefghijabcdefgh:enum(a|b)?", "split"),
+    ],
+)
+def test_column_layout_follows_the_line_length(resource: str, field: str, layout: str) -> None:
+    (view,) = resource_views([parse_resource(resource, [field])])
+    assert ResourceView.column_layout(view.fields[0]) == layout
+
+
+def test_what_the_templates_import() -> None:
+    customer = parse_resource("customer", ["name:str", "tier:enum(a|b)"])
+    order = parse_resource(
+        "order",
+        ["customer:ref=Customer?", "total:decimal", "note:text", "by:ref=User"],
+        idempotent=True,
+        existing=[customer],
+    )
+    first, second = resource_views([customer, order])
+    assert first.aliases == (("ShortText", "Annotated[str, Field(max_length=200)]"),)
+    assert [name for name, _ in second.aliases] == ["LongText", "Money"]
+    assert first.service_models == (("customer", ("Customer",)), ("user", ("User",)))
+    assert second.service_models == (
+        ("customer", ("Customer",)),
+        ("order", ("Order", "OrderIdempotencyKey")),
+        ("user", ("User",)),
+    )
+    assert first.sa_names == ("Enum", "ForeignKey", "String", "Uuid")
+    assert second.sa_names == (
+        "ForeignKey",
+        "Integer",
+        "Numeric",
+        "String",
+        "Text",
+        "UniqueConstraint",
+        "Uuid",
+    )
+    assert [field.name for field in second.required] == ["total", "note", "by"]
+    reference = second.fields[0]
+    assert 'ondelete="SET NULL"' in reference.sa_column
+    assert 'ondelete="CASCADE"' in second.fields[3].migration_type
+    assert first.fields[1].migration_type == (
+        'sa.Enum("a", "b", name="customertier", native_enum=False, length=50)'
+    )
+    assert (first.requires, second.requires) == ((), ("customer",))

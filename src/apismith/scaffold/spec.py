@@ -29,6 +29,10 @@ SIMPLE_TYPES = (
     "email",
 )
 OWNER_FIELD = "owner:ref=User"
+# Longer names would not fit the generated code's lines (and make poor table names).
+MAX_RESOURCE_NAME = 20
+MAX_FIELD_NAME = 28
+LINE_LENGTH = 100
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 _FIELD = re.compile(r"(?P<name>[^:]*):(?P<type>.*?)(?P<optional>\?)?")
@@ -110,8 +114,10 @@ class ResourceSpec:
         }
 
 
-def check_identifier(name: str, what: str) -> None:
+def check_identifier(name: str, what: str, longest: int = MAX_FIELD_NAME) -> None:
     """Refuse anything but a lower-case ASCII identifier that is not a Python keyword."""
+    if len(name) > longest:
+        raise SpecError(f"invalid {what} {name[:longest]!r}...: at most {longest} characters")
     if not _IDENTIFIER.fullmatch(name):
         raise SpecError(
             f"invalid {what} {name!r}: use lower-case letters, digits and underscores,"
@@ -171,7 +177,7 @@ def parse_resource(
     existing: Sequence[ResourceSpec] = (),
 ) -> ResourceSpec:
     """Parse and check a new resource against the resources already in the project."""
-    check_identifier(name, "resource name")
+    check_identifier(name, "resource name", MAX_RESOURCE_NAME)
     if name in RESERVED_RESOURCES:
         raise SpecError(f"invalid resource name {name!r}: the project already uses it")
     if any(resource.name == name for resource in existing):
@@ -245,6 +251,7 @@ class FieldView:
     filterable: bool
     sample: str
     other_sample: str
+    migration_type: str
     choices: tuple[str, ...] = ()
     enum_class: str = ""
     ref: str = ""
@@ -265,6 +272,31 @@ class ResourceView:
     idempotent: bool
     revision: str
     down_revision: str
+    requires: tuple[str, ...] = ()
+
+    @staticmethod
+    def import_from(module: str, *names: str) -> str:
+        """``from module import names`` on one line, or one name a line when it would not fit."""
+        line = f"from {module} import {', '.join(names)}"
+        if len(line) <= LINE_LENGTH:
+            return line
+        return "\n".join([f"from {module} import (", *(f"    {name}," for name in names), ")"])
+
+    @staticmethod
+    def column_layout(field: FieldView) -> str:
+        """How ruff lays out a model attribute: ``flat``, ``wrapped`` (parenthesised call) or
+        ``split`` (annotation on its own line), by the length of its first line."""
+        annotation = f"{field.python_type}{' | None' if field.optional else ''}"
+        head = f"    {field.column}: Mapped[{annotation}] = "
+        if len(head) + len("mapped_column(") <= LINE_LENGTH:
+            return "flat"
+        return "wrapped" if len(head) + 1 <= LINE_LENGTH else "split"
+
+    @property
+    def title(self) -> str:
+        """The name in words, with its article: ``a line item``, ``an invoice``."""
+        words = self.name.replace("_", " ")
+        return f"an {words}" if words[0] in "aeiou" else f"a {words}"
 
     @property
     def enums(self) -> tuple[FieldView, ...]:
@@ -277,43 +309,63 @@ class ResourceView:
         return tuple(field for field in self.fields if field.type == "ref")
 
     @property
+    def ref_models(self) -> tuple[tuple[str, str], ...]:
+        """(module, class) of the resources this one refers to, each once."""
+        found = {(field.ref_module, field.ref) for field in self.refs if field.ref != "User"}
+        return tuple(sorted(found))
+
+    @property
+    def service_models(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(module, imported names) of the models the service module uses, in import order."""
+        own = (self.class_name, f"{self.class_name}IdempotencyKey")
+        imports = {
+            self.module: own if self.idempotent else own[:1],
+            "user": ("User",),
+            **{module: (name,) for module, name in self.ref_models},
+        }
+        return tuple(sorted(imports.items()))
+
+    @property
     def python_types(self) -> frozenset[str]:
         """Field types present, so templates import only what they use."""
         return frozenset(field.type for field in self.fields)
 
+    @property
+    def aliases(self) -> tuple[tuple[str, str], ...]:
+        """The constrained pydantic types the schema module defines, as (name, definition)."""
+        used = {field.pydantic_type for field in self.fields}
+        return tuple((name, value) for name, value in PYDANTIC_ALIASES.items() if name in used)
 
-# type -> (python annotation, SQLAlchemy column type, pydantic annotation, sample, other sample)
+    @property
+    def required(self) -> tuple[FieldView, ...]:
+        """The fields that may not be null."""
+        return tuple(field for field in self.fields if not field.optional)
+
+    @property
+    def sa_names(self) -> tuple[str, ...]:
+        """The SQLAlchemy names the model module imports."""
+        names = {"ForeignKey", "Uuid"}
+        names.update(field.sa_column.split("(")[0].split(",")[0] for field in self.fields)
+        if self.idempotent:
+            names.update({"Integer", "String", "Text", "UniqueConstraint"})
+        return tuple(sorted(names))
+
+
+# type -> (python annotation, SQLAlchemy column type, pydantic annotation, sample, other sample);
+# the pydantic annotations are aliases the schema module defines (see PYDANTIC_ALIASES).
 _TYPES: dict[str, tuple[str, str, str, str, str]] = {
-    "str": ("str", "String(200)", "Annotated[str, Field(max_length=200)]", '"alpha"', '"beta"'),
-    "text": ("str", "Text", "Annotated[str, Field(max_length=20000)]", '"some text"', '"more"'),
-    "int": (
-        "int",
-        "Integer",
-        "Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]",
-        "7",
-        "8",
-    ),
-    "float": (
-        "float",
-        "Float",
-        "Annotated[float, Field(allow_inf_nan=False)]",
-        "1.5",
-        "2.5",
-    ),
+    "str": ("str", "String(200)", "ShortText", '"alpha"', '"beta"'),
+    "text": ("str", "Text", "LongText", '"some text"', '"more text"'),
+    "int": ("int", "Integer", "Int32", "7", "8"),
+    "float": ("float", "Float", "FiniteFloat", "1.5", "2.5"),
     "bool": ("bool", "Boolean", "bool", "True", "False"),
-    "decimal": (
-        "Decimal",
-        "Numeric(12, 2)",
-        "Annotated[Decimal, Field(max_digits=12, decimal_places=2)]",
-        '"12.50"',
-        '"99.99"',
-    ),
+    "decimal": ("Decimal", "Numeric(12, 2)", "Money", '"12.50"', '"99.99"'),
     "datetime": (
         "datetime",
         "DateTime(timezone=True)",
-        "datetime",
-        '"2030-01-02T03:04:05"',
-        '"2031-05-06T07:08:09"',
+        "UtcDatetime",
+        '"2030-01-02T03:04:05Z"',
+        '"2031-05-06T07:08:09Z"',
     ),
     "date": ("date", "Date", "date", '"2030-01-02"', '"2031-05-06"'),
     "uuid": (
@@ -325,6 +377,25 @@ _TYPES: dict[str, tuple[str, str, str, str, str]] = {
     ),
     "email": ("str", "String(320)", "EmailStr", '"ada@example.com"', '"bob@example.com"'),
 }
+PYDANTIC_ALIASES = {
+    "ShortText": "Annotated[str, Field(max_length=200)]",
+    "LongText": "Annotated[str, Field(max_length=20000)]",
+    "Int32": "Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]",
+    "FiniteFloat": "Annotated[float, Field(allow_inf_nan=False)]",
+    "Money": "Annotated[Decimal, Field(max_digits=12, decimal_places=2)]",
+}
+_MIGRATION_TYPES = {
+    "str": "sa.String(200)",
+    "text": "sa.Text()",
+    "int": "sa.Integer()",
+    "float": "sa.Float()",
+    "bool": "sa.Boolean()",
+    "decimal": "sa.Numeric(12, 2)",
+    "datetime": "sa.DateTime(timezone=True)",
+    "date": "sa.Date()",
+    "uuid": "sa.Uuid()",
+    "email": "sa.String(320)",
+}
 _UNFILTERED = frozenset({"text", "float", "datetime"})
 
 
@@ -332,6 +403,7 @@ def field_view(field: FieldSpec, resource: str, resources: Sequence[ResourceSpec
     """Derive the template-facing view of one field."""
     if field.kind == "enum":
         enum_class = class_name(resource) + class_name(field.name)
+        values = ", ".join(f'"{choice}"' for choice in field.choices)
         return FieldView(
             name=field.name,
             type="enum",
@@ -343,6 +415,9 @@ def field_view(field: FieldSpec, resource: str, resources: Sequence[ResourceSpec
             filterable=True,
             sample=f'"{field.choices[0]}"',
             other_sample=f'"{field.choices[-1]}"',
+            migration_type=(
+                f'sa.Enum({values}, name="{enum_class.lower()}", native_enum=False, length=50)'
+            ),
             choices=field.choices,
             enum_class=enum_class,
         )
@@ -350,17 +425,20 @@ def field_view(field: FieldSpec, resource: str, resources: Sequence[ResourceSpec
         target = next(
             (spec.name for spec in resources if class_name(spec.name) == field.ref), "user"
         )
+        ondelete = "SET NULL" if field.optional else "CASCADE"
+        foreign_key = f'ForeignKey("{plural(target)}.id", ondelete="{ondelete}")'
         return FieldView(
             name=field.name,
             type="ref",
             optional=field.optional,
             column=column_name(field),
             python_type="uuid.UUID",
-            sa_column=f'Uuid, ForeignKey("{plural(target)}.id", ondelete="CASCADE")',
+            sa_column=f"Uuid, {foreign_key}",
             pydantic_type="uuid.UUID",
             filterable=True,
             sample="",
             other_sample="",
+            migration_type=f"sa.Uuid(), sa.{foreign_key}",
             ref=field.ref,
             ref_module=target,
             ref_table=plural(target),
@@ -377,6 +455,7 @@ def field_view(field: FieldSpec, resource: str, resources: Sequence[ResourceSpec
         filterable=field.kind not in _UNFILTERED,
         sample=sample,
         other_sample=other,
+        migration_type=_MIGRATION_TYPES[field.kind],
     )
 
 
@@ -390,8 +469,16 @@ def resource_views(resources: Sequence[ResourceSpec]) -> tuple[ResourceView, ...
     """The views of every resource, in order, with Alembic revisions chained after ``0001``."""
     views: list[ResourceView] = []
     down = "0001"
+    requires: dict[str, set[str]] = {}
     for index, spec in enumerate(resources):
         rev = revision(index, spec)
+        targets = {
+            resource.name
+            for field in spec.fields
+            for resource in resources[:index]
+            if field.kind == "ref" and class_name(resource.name) == field.ref
+        }
+        requires[spec.name] = targets.union(*(requires[target] for target in targets))
         views.append(
             ResourceView(
                 name=spec.name,
@@ -407,6 +494,9 @@ def resource_views(resources: Sequence[ResourceSpec]) -> tuple[ResourceView, ...
                 idempotent=spec.idempotent,
                 revision=rev,
                 down_revision=down,
+                requires=tuple(
+                    resource.name for resource in resources if resource.name in requires[spec.name]
+                ),
             )
         )
         down = rev
