@@ -345,7 +345,11 @@ class ResourceView:
     def sa_names(self) -> tuple[str, ...]:
         """The SQLAlchemy names the model module imports."""
         names = {"ForeignKey", "Uuid"}
-        names.update(field.sa_column.split("(")[0].split(",")[0] for field in self.fields)
+        names.update(
+            field.sa_column.split("(")[0].split(",")[0]
+            for field in self.fields
+            if field.type != "datetime"
+        )
         if self.idempotent:
             names.update({"Integer", "String", "Text", "UniqueConstraint"})
         return tuple(sorted(names))
@@ -362,7 +366,7 @@ _TYPES: dict[str, tuple[str, str, str, str, str]] = {
     "decimal": ("Decimal", "Numeric(12, 2)", "Money", '"12.50"', '"99.99"'),
     "datetime": (
         "datetime",
-        "DateTime(timezone=True)",
+        "UtcDateTime()",
         "UtcDatetime",
         '"2030-01-02T03:04:05Z"',
         '"2031-05-06T07:08:09Z"',
