@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from apismith import __version__
-from apismith.cli import review, routes, rules
+from apismith.cli import new, review, routes, rules
 from apismith.cli.common import ExitCode
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ app.command("review")(review.review_command)
 app.command("routes")(routes.routes_command)
 app.command("rules")(rules.rules_command)
 app.command("rule")(rules.rule_command)
+app.add_typer(new.app, name="new")
 
 
 def main() -> None:
