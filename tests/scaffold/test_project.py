@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,7 @@ from apismith.scaffold.project import (
     write_atomic,
 )
 from apismith.scaffold.render import Answers, render_project, render_tree
-
-
-@dataclass(frozen=True)
-class View:
-    """The part of a resource view the project templates read."""
-
-    module: str
-    class_name: str
-    plural: str
+from apismith.scaffold.spec import parse_resource, resource_views
 
 
 def test_render_is_pure_and_complete() -> None:
@@ -63,8 +54,9 @@ def test_every_python_file_parses_and_names_the_project() -> None:
 
 
 def test_resources_plug_into_router_and_models_in_sorted_order() -> None:
-    views = [View("payment", "Payment", "payments"), View("invoice", "Invoice", "invoices")]
-    files = render_project(Answers("shop", "0", views))
+    payment = parse_resource("payment", ["amount:decimal"])
+    invoice = parse_resource("invoice", ["total:int"], existing=[payment])
+    files = render_project(Answers("shop", "0", resource_views([payment, invoice])))
     router = files["src/shop/api/v1/router.py"]
     block = router[router.index("import (") : router.index(")")]
     assert block.split()[2:] == ["auth,", "health,", "invoice,", "payment,", "users,"]
