@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +15,9 @@ from apismith import __version__
 from apismith.cli import app
 from apismith.errors import UsageError
 from apismith.scaffold.project import new_project
+from apismith.scaffold.render import Answers, render_project
 from apismith.scaffold.resource import add_resource, find_project, load_project, update_project
+from apismith.scaffold.spec import RESERVED_RESOURCES
 from apismith.scaffold.update import ANSWERS_FILE, BASE_FILE
 
 runner = CliRunner()
@@ -260,3 +263,16 @@ def test_generated_resources_are_ruff_clean_even_with_the_longest_names(project:
             check=False,
         )
         assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_no_resource_name_can_replace_a_module_or_table_of_the_project() -> None:
+    files = render_project(Answers("shop", "0"))
+    layer = re.compile(r"src/shop/(models|repositories|services|schemas|api/v1/routes)/\w+\.py")
+    modules = {PurePosixPath(path).stem for path in files if layer.fullmatch(path)} - {"__init__"}
+    tables = {
+        match.group(1).removesuffix("s")
+        for text in files.values()
+        for match in re.finditer(r'__tablename__ = "(\w+)"', text)
+    }
+    assert modules and tables
+    assert modules | tables <= RESERVED_RESOURCES

@@ -65,7 +65,23 @@ RESERVED_NAMES = frozenset(
         "cls",
     }
 )
-RESERVED_RESOURCES = frozenset({"user", "base", "common", "health", "auth", "idempotency_key"})
+# The project's own modules, models and tables (users, outbox_messages, refresh_tokens, ...).
+RESERVED_RESOURCES = frozenset(
+    {
+        "action_token",
+        "auth",
+        "base",
+        "common",
+        "health",
+        "idempotency_key",
+        "outbox",
+        "outbox_message",
+        "refresh_token",
+        "token",
+        "user",
+        "users",
+    }
+)
 
 
 class SpecError(UsageError):
