@@ -76,6 +76,7 @@ RESERVED_RESOURCES = frozenset(
         "idempotency_key",
         "outbox",
         "outbox_message",
+        "owner",
         "refresh_token",
         "token",
         "user",
