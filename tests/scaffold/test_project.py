@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from apismith.errors import UsageError
 from apismith.scaffold.project import (
     ANSWERS_FILE,
     BASE_FILE,
+    MAX_NAME_LENGTH,
     check_project_name,
     new_project,
     write_atomic,
@@ -70,6 +73,28 @@ def test_resources_plug_into_router_and_models_in_sorted_order() -> None:
     assert '    "Invoice",\n    "OutboxMessage",\n    "Payment",' in models
 
 
+@pytest.mark.parametrize("name", ["a", "billing", "x" * MAX_NAME_LENGTH])
+def test_generated_code_is_ruff_clean_whatever_the_name_length(name: str, tmp_path: Path) -> None:
+    invoice = parse_resource("invoice", ["total:decimal", "status:enum(draft|paid)"])
+    long_name = parse_resource(
+        "a_very_long_resource", ["invoice:ref=Invoice", "note:text?"], True, [invoice]
+    )
+    longest = parse_resource("m" * 20, ["x" * 28 + ":uuid?"], existing=[invoice, long_name])
+    views = resource_views([invoice, long_name, longest])
+    for path, text in render_project(Answers(name, "0", views)).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_a_missing_template_tree_renders_nothing() -> None:
     assert render_tree("no-such-tree", {}) == {}
 
@@ -81,6 +106,8 @@ def test_a_missing_template_tree_renders_nothing() -> None:
         ("2fast", "lower-case"),
         ("my-api", "lower-case"),
         ("", "lower-case"),
+        ("a" * 41, "at most 40"),
+        ("billing_", "underscore"),
         ("class", "keyword"),
         ("match", "keyword"),
         ("json", "shadow"),
@@ -135,6 +162,15 @@ def test_empty_directory_is_used_and_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "orders").write_text("")
     with pytest.raises(UsageError, match="not a directory"):
         new_project("orders", tmp_path, force=True)
+
+
+def test_unwritable_target_is_a_clear_error(tmp_path: Path) -> None:
+    parent = tmp_path / "a-file"
+    parent.write_text("")
+    with pytest.raises(UsageError, match="cannot write"):
+        new_project("billing", parent)
+    result = CliRunner().invoke(app, ["new", "project", "billing", "-d", str(parent)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
 
 
 def test_failed_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -26,6 +26,8 @@ BASE_FILE = ".apismith/base.json"
 EXECUTABLE_DIRS = ("scripts/",)
 
 _PACKAGE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+# Longer names would push generated lines past the 100 columns the project's ruff allows.
+MAX_NAME_LENGTH = 40
 # Top-level names the generated project imports, which a package of the same name would shadow.
 _TAKEN = frozenset(
     {
@@ -67,6 +69,12 @@ def check_project_name(name: str) -> None:
             f"invalid project name {name!r}: it names the Python package, so use lower-case"
             " letters, digits and underscores, starting with a letter (such as billing_api)"
         )
+    if len(name) > MAX_NAME_LENGTH:
+        raise UsageError(
+            f"invalid project name {name!r}: at most {MAX_NAME_LENGTH} characters, please"
+        )
+    if name.endswith("_"):
+        raise UsageError(f"invalid project name {name!r}: it must not end with an underscore")
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise UsageError(f"invalid project name {name!r}: it is a Python keyword")
     if name in sys.stdlib_module_names or name in _TAKEN:
@@ -118,6 +126,10 @@ def new_project(name: str, parent: Path, force: bool = False) -> NewProject:
         raise UsageError(f"{root}: directory is not empty (use --force to write into it)")
     answers = Answers(project=name, apismith_version=__version__)
     files = render_project(answers)
-    write_files(root, files)
-    record(root, answers, files)
+    try:
+        write_files(root, files)
+        record(root, answers, files)
+    except OSError as error:
+        where = error.filename or root
+        raise UsageError(f"{where}: cannot write: {error.strerror or error}") from None
     return NewProject(root=root, files=len(files))
