@@ -80,7 +80,7 @@ def resource_command(
         typer.Argument(
             help="Fields as name:type, type one of str, text, int, float, bool, decimal,"
             " datetime, date, uuid, email, enum(a|b|c) or ref=Class; a ? suffix makes it"
-            " optional."
+            " optional (quote enum(...) and ? in the shell)."
         ),
     ],
     project: ProjectOption = None,
