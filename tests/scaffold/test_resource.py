@@ -287,3 +287,17 @@ def test_the_readme_examples_run(project: Path) -> None:
         result = runner.invoke(app, [*shlex.split(command), "--project", str(project)])
         assert result.exit_code == 0, result.output
     assert (project / "src/shop/models/invoice.py").is_file()
+
+
+def test_a_file_the_user_removed_stays_removed(project: Path) -> None:
+    add_resource(project, "invoice", ["total:int"])
+    removed = "tests/test_invoice_service.py"
+    (project / removed).unlink()
+    base = json.loads((project / BASE_FILE).read_text())
+    base[removed] = "# what an older apismith wrote\n"
+    (project / BASE_FILE).write_text(json.dumps(base))
+
+    result = runner.invoke(app, ["new", "update", "-p", str(project)])
+    assert result.exit_code == 0, result.output
+    assert f"kept  {removed} (you changed or removed it" in result.stdout
+    assert not (project / removed).exists()

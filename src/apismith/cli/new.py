@@ -57,7 +57,7 @@ def _print_report(report: UpdateReport) -> None:
         ("updated", report.updated, ""),
         ("merged", report.merged, " (your edits kept)"),
         ("deleted", report.deleted, ""),
-        ("kept", report.kept, " (changed by you, so left as it is)"),
+        ("kept", report.kept, " (you changed or removed it, so it is left as it is)"),
         ("conflict", report.conflicts, " (resolve the <<<<<<< yours / >>>>>>> apismith marks)"),
     )
     for label, paths, note in sections:
