@@ -144,16 +144,18 @@ def server(project: Path) -> Iterator[tuple[str, Path]]:
             process.wait()
 
 
-def _mailed_token(log: Path, address: str) -> str:
-    """The newest token in the console emails to ``address``, as a user would copy it."""
-    deadline = time.monotonic() + 10
+def _mailed_token(log: Path, address: str, number: int) -> str:
+    """The ``number``-th distinct token mailed to ``address``, read from the console email
+    log as a user would copy it; waits for the email to be sent."""
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         lines = [line for line in log.read_text().splitlines() if "email.console" in line]
-        tokens = [token for line in lines if address in line for token in TOKEN.findall(line)]
-        if tokens:
-            return tokens[-1]
+        found = [token for line in lines if address in line for token in TOKEN.findall(line)]
+        tokens = list(dict.fromkeys(found))
+        if len(tokens) >= number:
+            return tokens[number - 1]
         time.sleep(0.1)
-    raise AssertionError(f"no email to {address} in the log")
+    raise AssertionError(f"no email number {number} to {address} in the log")
 
 
 def test_account_flows_over_http(server: tuple[str, Path]) -> None:
@@ -166,7 +168,7 @@ def test_account_flows_over_http(server: tuple[str, Path]) -> None:
         assert (again.status_code, again.json()) == (registered.status_code, registered.json())
         credentials = {"username": email, "password": PASSWORD}
         assert client.post("/auth/login", data=credentials).status_code == 403
-        verified = client.post("/auth/verify", json={"token": _mailed_token(log, email)})
+        verified = client.post("/auth/verify", json={"token": _mailed_token(log, email, 2)})
         assert verified.status_code == 200
         login = client.post("/auth/login", data=credentials)
         assert login.status_code == 200
@@ -185,6 +187,15 @@ def test_account_flows_over_http(server: tuple[str, Path]) -> None:
         tampered = f"{header}.{payload}.{flipped}{signature[1:]}"
         refused = client.get("/users/me", headers={"Authorization": f"Bearer {tampered}"})
         assert refused.status_code == 401
+        reset = client.post("/auth/password-reset/request", json={"email": email})
+        assert reset.status_code == 202
+        new_password = "another long passphrase"
+        confirm = {"token": _mailed_token(log, email, 3), "new_password": new_password}
+        assert client.post("/auth/password-reset/confirm", json=confirm).status_code == 200
+        assert client.post("/auth/password-reset/confirm", json=confirm).status_code == 400
+        assert client.post("/auth/login", data=credentials).status_code == 401
+        relogin = client.post("/auth/login", data={"username": email, "password": new_password})
+        assert relogin.status_code == 200
         statuses = [
             client.post("/auth/login", data={"username": email, "password": f"guess {n}"})
             for n in range(10)
