@@ -282,7 +282,7 @@ def test_no_resource_name_can_replace_a_module_or_table_of_the_project() -> None
 def test_the_readme_examples_run(project: Path) -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     commands = re.findall(r"^apismith (new (?:resource|update).*)$", readme, re.MULTILINE)
-    assert len(commands) == 3
+    assert len(commands) >= 3
     for command in commands:
         result = runner.invoke(app, [*shlex.split(command), "--project", str(project)])
         assert result.exit_code == 0, result.output
