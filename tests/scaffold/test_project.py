@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,15 +24,7 @@ from apismith.scaffold.project import (
     write_atomic,
 )
 from apismith.scaffold.render import Answers, render_project, render_tree
-
-
-@dataclass(frozen=True)
-class View:
-    """The part of a resource view the project templates read."""
-
-    module: str
-    class_name: str
-    plural: str
+from apismith.scaffold.spec import parse_resource, resource_views
 
 
 def test_render_is_pure_and_complete() -> None:
@@ -66,8 +57,9 @@ def test_every_python_file_parses_and_names_the_project() -> None:
 
 
 def test_resources_plug_into_router_and_models_in_sorted_order() -> None:
-    views = [View("payment", "Payment", "payments"), View("invoice", "Invoice", "invoices")]
-    files = render_project(Answers("shop", "0", views))
+    payment = parse_resource("payment", ["amount:decimal"])
+    invoice = parse_resource("invoice", ["total:int"], existing=[payment])
+    files = render_project(Answers("shop", "0", resource_views([payment, invoice])))
     router = files["src/shop/api/v1/router.py"]
     block = router[router.index("import (") : router.index(")")]
     assert block.split()[2:] == ["auth,", "health,", "invoice,", "payment,", "users,"]
@@ -83,11 +75,12 @@ def test_resources_plug_into_router_and_models_in_sorted_order() -> None:
 
 @pytest.mark.parametrize("name", ["a", "billing", "x" * MAX_NAME_LENGTH])
 def test_generated_code_is_ruff_clean_whatever_the_name_length(name: str, tmp_path: Path) -> None:
-    views = [
-        View("invoice", "Invoice", "invoices"),
-        View("a_very_long_resource_name_indeed", "AVeryLongResourceNameIndeed", "a_very_longs"),
-        View("m" * 30, "M" + "m" * 29, "m" * 31),
-    ]
+    invoice = parse_resource("invoice", ["total:decimal", "status:enum(draft|paid)"])
+    long_name = parse_resource(
+        "a_very_long_resource", ["invoice:ref=Invoice", "note:text?"], True, [invoice]
+    )
+    longest = parse_resource("m" * 20, ["x" * 28 + ":uuid?"], existing=[invoice, long_name])
+    views = resource_views([invoice, long_name, longest])
     for path, text in render_project(Answers(name, "0", views)).items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)

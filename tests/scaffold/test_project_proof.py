@@ -48,7 +48,21 @@ def _link_cached_venv(root: Path) -> None:
         shutil.rmtree(venv, ignore_errors=True)
         venv.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    _repoint_scripts(venv)
     (root / ".venv").symlink_to(venv, target_is_directory=True)
+
+
+def _repoint_scripts(venv: Path) -> None:
+    """Installed console scripts name the interpreter by the path pip ran through, a ``.venv``
+    link of an earlier (since deleted) project: point them at the shared interpreter itself."""
+    python = f"#!{venv / 'bin' / 'python'}\n".encode()
+    for script in (venv / "bin").iterdir():
+        if not script.is_file() or script.is_symlink():
+            continue
+        content = script.read_bytes()
+        first, newline, rest = content.partition(b"\n")
+        if first.startswith(b"#!") and first.endswith(b"/.venv/bin/python") and newline:
+            script.write_bytes(python + rest)
 
 
 @pytest.fixture(scope="module")
