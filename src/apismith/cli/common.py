@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -18,6 +20,37 @@ class ExitCode(enum.IntEnum):
     OK = 0
     FINDINGS = 1
     ERROR = 2
+
+
+class Format(enum.StrEnum):
+    """Report formats every finding-producing command offers."""
+
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+def emit(
+    output_format: Format,
+    output: Path | None,
+    text: Callable[[Console], None],
+    document: Callable[[Format], str],
+    width: int = 120,
+) -> None:
+    """Write a report: ``text`` renders onto a console (stdout, or a plain one for a file);
+    ``document`` returns the JSON or SARIF text."""
+    if output_format is Format.TEXT:
+        if output is None:
+            text(stdout())
+            return
+        with output.open("w", encoding="utf-8") as stream:
+            text(Console(file=stream, width=width, no_color=True))
+        return
+    rendered = document(output_format)
+    if output is None:
+        sys.stdout.write(rendered)
+    else:
+        output.write_text(rendered, encoding="utf-8")
 
 
 def stdout() -> Console:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,21 +11,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from apismith.cli.common import ExitCode, stderr, stdout, user_errors
+from apismith.cli.common import ExitCode, Format, emit, stderr, user_errors
 from apismith.config import parse_severity
 from apismith.errors import UsageError
 
 if TYPE_CHECKING:  # the probe machinery loads only when probe runs: review starts faster
     from apismith.probe import ProbeResult
     from apismith.probe.runner import Progress as ProgressCallback
-
-
-class Format(enum.StrEnum):
-    """Output formats of ``probe``."""
-
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
 
 
 def probe_command(
@@ -150,31 +140,20 @@ def _emit(result: ProbeResult, target: str, output_format: Format, output: Path 
     )
     from apismith.probe import probe_rules
 
-    if output_format is Format.TEXT:
-        if output is None:
-            render_dynamic_text(result.findings, stdout(), summary=_summary(result))
-            return
-        with output.open("w", encoding="utf-8") as stream:
-            console = Console(file=stream, width=120, no_color=True)
-            render_dynamic_text(result.findings, console, summary=_summary(result))
-        return
-    if output_format is Format.JSON:
-        text = render_dynamic_json(
-            result.findings,
-            command="probe",
-            target=target,
-            summary={
-                "operations": result.operations,
-                "requests": result.requests,
-                "seconds": round(result.seconds, 2),
-                "identities": result.identities,
-                "budget_exhausted": result.budget_exhausted,
-                "errors": result.errors,
-            },
-        )
-    else:
-        text = render_dynamic_sarif(result.findings, probe_rules(), target=target)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    def text(console: Console) -> None:
+        render_dynamic_text(result.findings, console, summary=_summary(result))
+
+    def document(chosen: Format) -> str:
+        if chosen is Format.SARIF:
+            return render_dynamic_sarif(result.findings, probe_rules(), target=target)
+        summary = {
+            "operations": result.operations,
+            "requests": result.requests,
+            "seconds": round(result.seconds, 2),
+            "identities": result.identities,
+            "budget_exhausted": result.budget_exhausted,
+            "errors": result.errors,
+        }
+        return render_dynamic_json(result.findings, command="probe", target=target, summary=summary)
+
+    emit(output_format, output, text, document)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import enum
 import re
-import sys
 import tempfile
 import traceback
 from pathlib import Path
@@ -13,21 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from apismith.cli.common import ExitCode, stderr, stdout, user_errors
+from apismith.cli.common import ExitCode, Format, emit, stderr, user_errors
 from apismith.config import parse_severity
 from apismith.errors import ApismithError, UsageError
 from apismith.findings import Severity
 
 if TYPE_CHECKING:  # the profiler loads only when profile runs: review starts faster
     from apismith.profile.result import ProfileResult
-
-
-class Format(enum.StrEnum):
-    """Output formats of ``profile``."""
-
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
 
 
 def profile_command(
@@ -162,15 +152,7 @@ def _save(
 def _emit(result: ProfileResult, output_format: Format, output: Path | None) -> None:
     from apismith.profile.report import render_json, render_sarif, render_text
 
-    if output_format is Format.TEXT:
-        if output is None:
-            render_text(result, stdout())
-            return
-        with output.open("w", encoding="utf-8") as stream:
-            render_text(result, Console(file=stream, width=160, no_color=True))
-        return
-    text = render_json(result) if output_format is Format.JSON else render_sarif(result)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    def document(chosen: Format) -> str:
+        return render_json(result) if chosen is Format.JSON else render_sarif(result)
+
+    emit(output_format, output, lambda console: render_text(result, console), document, 160)

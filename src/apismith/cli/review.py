@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import enum
-import sys
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from apismith.cli.common import ExitCode, split_values, stderr, stdout, user_errors
+from apismith.cli.common import ExitCode, Format, emit, split_values, stderr, user_errors
 from apismith.config import Config, load_config, parse_severity
 from apismith.errors import UsageError
 from apismith.findings import Severity
 from apismith.output import render_json, render_sarif, render_text
 from apismith.review import baseline
 from apismith.review.engine import ReviewResult, review
-
-
-class Format(enum.StrEnum):
-    """Output formats of ``review``."""
-
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
 
 
 def review_command(
@@ -90,18 +79,10 @@ def _run(path: Path, config: Config, use_cache: bool, quiet: bool, verbose: bool
 
 
 def _emit(result: ReviewResult, output_format: Format, output: Path | None) -> None:
-    if output_format is Format.TEXT:
-        if output is None:
-            render_text(result, stdout())
-            return
-        with output.open("w", encoding="utf-8") as stream:
-            render_text(result, Console(file=stream, width=120, no_color=True))
-        return
-    text = render_json(result) if output_format is Format.JSON else render_sarif(result)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    def document(chosen: Format) -> str:
+        return render_json(result) if chosen is Format.JSON else render_sarif(result)
+
+    emit(output_format, output, lambda console: render_text(result, console), document)
 
 
 def exit_code(result: ReviewResult, fail_on: Severity, exit_zero: bool) -> ExitCode:
