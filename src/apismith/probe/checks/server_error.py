@@ -83,6 +83,8 @@ class _Search:
         except BudgetExhausted:
             return
         self.slow += exchange.elapsed > min(SLOW, self.ctx.channel.timeout / 2)
+        if exchange.ok:
+            self.ctx.remember_ids(self.operation, self.ctx.user, exchange.json())
         if exchange.status is not None and exchange.status < 500:
             return
         if exchange.status is None or _beyond_64_bits(data):
@@ -118,6 +120,8 @@ def run(ctx: ProbeContext) -> None:
 
 
 def _explore(search: _Search, valid: bool, count: int) -> None:
+    ids = search.ctx.ids_for(search.operation, search.ctx.user)
+
     @settings(
         max_examples=count,
         derandomize=True,
@@ -128,7 +132,7 @@ def _explore(search: _Search, valid: bool, count: int) -> None:
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
     )
-    @given(request_strategy(search.operation, valid=valid))
+    @given(request_strategy(search.operation, valid=valid, ids=ids))
     def attempt(data: RequestData) -> None:
         search.attempt(data)
 
