@@ -24,12 +24,16 @@ FIRST_USER = 50
 
 
 def sign_up(ctx: ProbeContext) -> None:
-    """Create and sign in users until there are two identities (when the API allows)."""
+    """Create and sign in users until there are two identities (when the API allows).
+
+    With two given, one user is still signed up and in, unused, so that what a successful
+    sign-in answers (its cookies) is seen by the checks.
+    """
     register = _find(ctx, REGISTER, exclude=LOGIN)
     login = _find(ctx, LOGIN, exclude=re.compile(r"(?i)refresh"))
     if register is None and login is None:
         return
-    for n in range(FIRST_USER, FIRST_USER + 2 - len(ctx.identities)):
+    for n in range(FIRST_USER, FIRST_USER + max(1, 2 - len(ctx.identities))):
         values: dict[str, Any] = {}
         credentials: dict[str, str] = {}
         if register is not None and register.body_schema is not None:
@@ -40,7 +44,7 @@ def sign_up(ctx: ProbeContext) -> None:
         if login is not None and login.body_schema is not None and (values or register is None):
             exchange = ctx.send(login, RequestData(body=_body(login, n, values)))
             credentials = _credentials(exchange) if exchange.ok else {}
-        if not credentials:
+        if not credentials or len(ctx.identities) >= 2:
             return
         ctx.identities.append(Identity(f"signup{n - FIRST_USER + 1}", credentials))
 
