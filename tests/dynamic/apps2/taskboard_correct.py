@@ -6,15 +6,15 @@ resources. The correct twin of ``taskboard_planted.py``: same API, no defect.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import os
 import secrets
 import tempfile
-import asyncio
 import time
-from collections import deque
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -69,7 +69,7 @@ class Task(Base):
     project: Mapped[Project] = relationship(back_populates="tasks")
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     todo = "todo"
     doing = "doing"
     done = "done"

@@ -61,7 +61,7 @@ class Task(Base):
     project: Mapped[Project] = relationship(back_populates="tasks")
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     todo = "todo"
     doing = "doing"
     done = "done"
