@@ -24,6 +24,7 @@ APPS = Path(__file__).parent / "apps2"
 TASK = "/projects/{project_id}/tasks/{task_id}"
 # Each planted defect of taskboard_planted.py with the rule that must report it.
 PLANTED = {
+    ("PRB001", "GET", "/projects/{project_id}/tasks"),  # KeyError on ?status=archived
     ("PRB002", "GET", TASK + "/card"),  # "due": null against a required string
     ("PRB004", "DELETE", TASK),  # no account dependency on the deletion
     ("PRB006", "GET", TASK),  # the project's owner goes unchecked
