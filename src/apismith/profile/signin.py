@@ -35,9 +35,12 @@ async def _send(client: httpx.AsyncClient, operation: Operation, body: Any) -> d
     request = build_request(str(client.base_url), operation, RequestData(body=body), {})
     try:
         answer = await client.send(request)
-        payload = answer.json() if answer.is_success else None
-    except (httpx.HTTPError, json.JSONDecodeError, UnicodeDecodeError):
+    except httpx.HTTPError:
         return {}
     if not answer.is_success:
         return {}
+    try:
+        payload = answer.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        payload = None  # a sign-in may answer with nothing but its cookie
     return credentials_of(payload, answer.headers.get_list("set-cookie"))
