@@ -1,7 +1,7 @@
-"""Profile against the taskboard pair, in-process and under uvicorn, signed up by itself.
+"""Profile against the taskboard and billing pairs, in-process and under uvicorn.
 
-Every data operation of the pair requires an API key or a session, so these runs also show
-that profile signs up and in when no credentials are given.
+Every data operation of both pairs requires credentials (an API key or a session; a JWT), so
+these runs also show that profile signs up and in when none are given.
 """
 
 from __future__ import annotations
@@ -20,9 +20,16 @@ pytestmark = pytest.mark.slow
 
 # Each planted defect profile looks for, with the rule that must report it.
 PLANTED = {
-    ("PRF001", "GET", "/projects"),  # each project's tasks loaded lazily (N+1)
-    ("PRF002", "GET", "/reports/activity"),  # time.sleep inside async def
-    ("PRF003", "GET", "/reports/digest"),  # trial division on every request
+    "taskboard": {
+        ("PRF001", "GET", "/projects"),  # each project's tasks loaded lazily (N+1)
+        ("PRF002", "GET", "/reports/activity"),  # time.sleep inside async def
+        ("PRF003", "GET", "/reports/digest"),  # trial division on every request
+    },
+    "billing": {
+        ("PRF001", "GET", "/invoices"),  # one customer query per invoice
+        ("PRF002", "GET", "/rates"),  # a synchronous client call inside async def
+        ("PRF003", "GET", "/reports/fingerprint"),  # 250,000 sha256 rounds per request
+    },
 }
 
 
@@ -54,13 +61,16 @@ def _run(module: str, mode: str) -> list[dict[str, str]]:
         return _profile(base_url)
 
 
-def test_every_planted_defect_is_found(target: str) -> None:
-    findings = _run("taskboard_planted", target)
-    assert _keys(findings, Severity.LOW) >= PLANTED
+@pytest.mark.parametrize("pair", sorted(PLANTED))
+def test_every_planted_defect_is_found(target: str, pair: str) -> None:
+    findings = _run(f"{pair}_planted", target)
+    planted = PLANTED[pair]
+    assert _keys(findings, Severity.LOW) >= planted
     # From outside, an N+1 query shows only as latency per listed item: a low-severity guess.
-    guessed = {("PRF001", "GET", "/projects")} if target == "uvicorn" else set()
-    assert _keys(findings, Severity.MEDIUM) >= PLANTED - guessed
+    guessed = {key for key in planted if key[0] == "PRF001" and target == "uvicorn"}
+    assert _keys(findings, Severity.MEDIUM) >= planted - guessed
 
 
-def test_the_correct_twin_gets_nothing_above_low(target: str) -> None:
-    assert _keys(_run("taskboard_correct", target), Severity.MEDIUM) == set()
+@pytest.mark.parametrize("pair", sorted(PLANTED))
+def test_the_correct_twin_gets_nothing_above_low(target: str, pair: str) -> None:
+    assert _keys(_run(f"{pair}_correct", target), Severity.MEDIUM) == set()

@@ -34,6 +34,7 @@ def read_note(note_id: int, user=Depends(current_user), db=Depends(get_db)):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from apismith.dynamic.schema import Operation
@@ -116,7 +117,11 @@ def _shared(
         )
         if peer is None:
             continue
-        exchange = ctx.send(peer, example_request(peer, 2, ids), other)
+        data = example_request(peer, 2, ids)
+        # Optional filters left out: the plainest list shows the most.
+        required = {p.name for p in peer.params("query") if p.required}
+        data = replace(data, query={k: v for k, v in data.query.items() if k in required})
+        exchange = ctx.send(peer, data, other)
         if exchange.ok:
             return path == parent or str(ids[name]) in {
                 str(i) for i in ids_in(exchange.json(), segments[at - 1])

@@ -76,7 +76,8 @@ def run(ctx: ProbeContext) -> None:
             openapi3_0 = ctx.schema.version.startswith("3.0")
             schema = _nullable(schema) if openapi3_0 else schema
             validators[key] = jsonschema.Draft202012Validator(schema)
-        error = jsonschema.exceptions.best_match(validators[key].iter_errors(body))
+        errors = [e for e in validators[key].iter_errors(body) if not _excluded(e)]
+        error = jsonschema.exceptions.best_match(errors)
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "the body"
             ctx.report(
@@ -87,6 +88,19 @@ def run(ctx: ProbeContext) -> None:
                     f"declared schema at {where}: {error.message[:160]}",
                 )
             )
+
+
+def _excluded(error: jsonschema.exceptions.ValidationError) -> bool:
+    """A required field missing from an object that holds only declared fields.
+
+    That is ``response_model_exclude`` (or ``exclude_none``/``exclude_unset``) at work: the
+    schema FastAPI publishes ignores them. A body built by hand that renames a field still
+    breaks the schema.
+    """
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return False
+    declared = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    return set(error.instance) <= set(declared)
 
 
 def _is_json(exchange: Exchange) -> bool:
