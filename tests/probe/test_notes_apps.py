@@ -81,10 +81,12 @@ def _keys(result: ProbeResult, at_least: Severity = Severity.INFO) -> set[tuple[
     return {(f.rule, f.method, f.path) for f in result.findings if f.severity >= at_least}
 
 
-def test_every_planted_defect_is_found(planted: ProbeResult) -> None:
+def test_every_planted_defect_is_found(planted: ProbeResult, mode: str) -> None:
+    # From outside, a field left out may be response_model_exclude at work: low severity.
+    unsure = {("PRB002", "GET", "/me")} if mode == "uvicorn" else set()
     assert planted.errors == []
-    assert _keys(planted, Severity.MEDIUM) >= PLANTED
-    assert _keys(planted) >= PLANTED_LOW
+    assert _keys(planted, Severity.MEDIUM) >= PLANTED - unsure
+    assert _keys(planted) >= PLANTED_LOW | unsure
     assert any(f.rule == "PRB007" for f in planted.findings)
 
 

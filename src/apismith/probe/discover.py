@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from apismith.dynamic.schema import Operation
 from apismith.probe.context import ProbeContext
-from apismith.probe.requests import ABSENT_ID, example_request
+from apismith.probe.requests import absent_ids, example_request
 
 ANONYMOUS_VARIANT = 7
 
 
 def order(operations: tuple[Operation, ...] | list[Operation]) -> list[Operation]:
-    """Lists, then creations, then reads of one object, then updates, then deletions."""
+    """Lists, creations, reads of one object, then updates, level by level; deletions last.
 
-    def rank(operation: Operation) -> tuple[int, str]:
+    A level is the number of path parameters, so that ``/projects/{id}/tasks`` is created
+    in a project that exists before ``/projects/{id}/tasks/{task_id}`` is read.
+    """
+
+    def rank(operation: Operation) -> tuple[bool, int, int, str]:
         has_id = bool(operation.params("path"))
         method = operation.method
         if method == "DELETE":
@@ -27,7 +31,7 @@ def order(operations: tuple[Operation, ...] | list[Operation]) -> list[Operation
             step = 3 if has_id else 1
         else:
             step = 2 if has_id else 0
-        return step, operation.path
+        return method == "DELETE", len(operation.params("path")), step, operation.path
 
     return sorted(operations, key=rank)
 
@@ -43,9 +47,6 @@ def discover(ctx: ProbeContext) -> None:
             ctx.baseline[operation, identity.name] = exchange
             if exchange.ok:
                 ctx.remember_ids(operation, identity, exchange.json())
-        if operation.method == "DELETE":
-            ids = {p.name: ABSENT_ID for p in operation.params("path")}
-        else:
-            ids = ctx.any_ids(operation)
+        ids = absent_ids(operation) if operation.method == "DELETE" else ctx.any_ids(operation)
         exchange = ctx.send(operation, example_request(operation, ANONYMOUS_VARIANT, ids))
         ctx.anonymous[operation] = exchange

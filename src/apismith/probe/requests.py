@@ -16,8 +16,9 @@ from apismith.probe import strategies
 from apismith.probe.values import JSONSchema, example
 
 NO_BODY: Any = object()
-# The id used where an object must not exist (a DELETE probing for missing authentication).
+# Ids used where an object must not exist (a DELETE probing for missing authentication).
 ABSENT_ID = "999999999"
+ABSENT_UUID = "00000000-0000-4000-8000-000000000000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +51,27 @@ def example_request(
     return RequestData(values("path"), values("query"), values("header"), values("cookie"), body)
 
 
-def request_strategy(operation: Operation, *, valid: bool) -> st.SearchStrategy[RequestData]:
-    """Requests whose every part conforms (``valid``), or where exactly one part does not."""
-    parts = {loc: _params(operation.params(loc)) for loc in ("path", "query", "header", "cookie")}
+def absent_ids(operation: Operation) -> dict[str, str]:
+    """Path parameter values that name no object but still pass validation (uuids as uuids)."""
+    return {
+        p.name: ABSENT_UUID if _param_schema(p).get("format") == "uuid" else ABSENT_ID
+        for p in operation.params("path")
+    }
+
+
+def request_strategy(
+    operation: Operation, *, valid: bool, ids: Mapping[str, Any] | None = None
+) -> st.SearchStrategy[RequestData]:
+    """Requests whose every part conforms (``valid``), or where exactly one part does not.
+
+    Path parameters named in ``ids`` are drawn from those known objects first (a random id
+    only reaches the 404 branch), then from the schema.
+    """
+    ids = ids or {}
+    parts = {
+        loc: _params(operation.params(loc), known=ids)
+        for loc in ("path", "query", "header", "cookie")
+    }
     body_schema = operation.body_schema
     body = st.just(NO_BODY) if body_schema is None else strategies.valid(body_schema)
     if valid:
@@ -62,7 +81,10 @@ def request_strategy(operation: Operation, *, valid: bool) -> st.SearchStrategy[
     variants: list[st.SearchStrategy[RequestData]] = []
     for location in ("path", "query", "header", "cookie"):
         for param in operation.params(location):
-            spoiled = {**parts, location: _params(operation.params(location), spoil=param)}
+            spoiled = {
+                **parts,
+                location: _params(operation.params(location), spoil=param, known=ids),
+            }
             variants.append(
                 st.builds(
                     RequestData,
@@ -129,7 +151,7 @@ def size(data: RequestData) -> int:
 
 
 def _params(
-    params: tuple[Parameter, ...], spoil: Parameter | None = None
+    params: tuple[Parameter, ...], spoil: Parameter | None = None, known: Mapping[str, Any] = {}
 ) -> st.SearchStrategy[dict[str, Any]]:
     required: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
@@ -140,6 +162,8 @@ def _params(
             required[param.name] = strategies.invalid(param.schema)
             continue
         strategy = strategies.valid(_param_schema(param), printable=param.location != "query")
+        if param.location == "path" and param.name in known:
+            strategy = st.one_of(st.just(known[param.name]), strategy)
         (required if param.required else optional)[param.name] = strategy
     return st.fixed_dictionaries(required, optional=optional)
 

@@ -18,6 +18,7 @@ from apismith.profile.hotspots import profile_call
 from apismith.profile.measure import Sender, Timing
 from apismith.profile.plan import Planner
 from apismith.profile.result import Contention, Options, ProfileResult
+from apismith.profile.signin import sign_in
 from apismith.profile.sql import Traces, recording
 from apismith.profile.watchdog import Watchdog
 
@@ -47,6 +48,11 @@ async def _profile(
     traces = Traces()
     with recording() as uses_sql:
         async with session(target, options.timeout, traces, headers) as client:
+            if not headers:
+                progress("signing up")
+                signed = await sign_in(client, schema)
+                client.headers.update(signed)
+                result.headers.update(signed)
             result.uses_sql = uses_sql and target.in_process
             sender = Sender(client, traces if result.uses_sql else None, options.timeout)
             planner = Planner(client, schema.document)

@@ -28,7 +28,7 @@ from apismith.findings import Confidence, Severity
 from apismith.probe.checks.base import Check, define
 from apismith.probe.context import ProbeContext, denied, finding, reached_handler
 from apismith.probe.identities import Identity, forgeries
-from apismith.probe.requests import ABSENT_ID, example_request
+from apismith.probe.requests import absent_ids, example_request
 
 RULE = define(__doc__, "PRB005", "forged-credentials-accepted", Severity.HIGH, Confidence.HIGH, 287)
 MAX_OPERATIONS = 12
@@ -46,7 +46,7 @@ def run(ctx: ProbeContext) -> None:
     forged = forgeries(user)
     for operation in candidates[:MAX_OPERATIONS]:
         if operation.method == "DELETE":
-            ids = {p.name: ABSENT_ID for p in operation.params("path")}
+            ids = absent_ids(operation)
         else:
             ids = ctx.ids_for(operation, user) if user is not None else {}
         request = example_request(operation, 1, ids)

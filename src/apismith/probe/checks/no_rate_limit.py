@@ -1,7 +1,7 @@
 """No rate limiting on sign-in, sign-up or account recovery: a burst of attempts is never slowed.
 
 ## What it does
-Sends a bounded burst of requests (wrong passwords, new accounts, reset requests) to each
+Sends a bounded burst of up to 60 requests (wrong passwords, new accounts, reset requests) to each
 sign-in, sign-up, token and password-reset operation. When none of them, nor any earlier
 request of the run to that operation, is answered 429 (or carries ``Retry-After``), the
 operation is reported: medium for sign-in, token and reset operations, low for sign-up.
@@ -36,7 +36,7 @@ from apismith.probe.context import ProbeContext, finding
 from apismith.probe.requests import example_request
 
 RULE = define(__doc__, "PRB013", "no-rate-limit", Severity.MEDIUM, Confidence.MEDIUM, 307)
-BURST = 25
+BURST = 60  # limits of 30 or 50 a minute are common on sign-in
 SENSITIVE = re.compile(
     r"(?i)(log-?in|sign-?(in|up)|regist|token$|passw|forgot|reset|otp|verify|session)"
 )

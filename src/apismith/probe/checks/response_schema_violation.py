@@ -28,6 +28,7 @@ def read_user(user_id: int):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
@@ -53,6 +54,15 @@ def declared(operation: Operation, status: int) -> Any:
     return UNSET
 
 
+EXCLUDES = (
+    "response_model_include",
+    "response_model_exclude",
+    "response_model_exclude_unset",
+    "response_model_exclude_defaults",
+    "response_model_exclude_none",
+)
+
+
 def run(ctx: ProbeContext) -> None:
     """Validate every recorded answer that has a declared schema."""
     validators: dict[int, jsonschema.protocols.Validator] = {}
@@ -76,17 +86,59 @@ def run(ctx: ProbeContext) -> None:
             openapi3_0 = ctx.schema.version.startswith("3.0")
             schema = _nullable(schema) if openapi3_0 else schema
             validators[key] = jsonschema.Draft202012Validator(schema)
-        error = jsonschema.exceptions.best_match(validators[key].iter_errors(body))
+        errors = list(validators[key].iter_errors(body))
+        excludes = route_excludes(ctx.channel.target.app, operation)
+        plain = [e for e in errors if not _subset_missing(e)]
+        error = jsonschema.exceptions.best_match(plain if excludes is not False else errors)
+        severity = None
+        if error is None and excludes is None and errors:
+            # Fields left out of an object that holds only declared ones: from outside this
+            # may be response_model_exclude at work, which the published schema ignores.
+            error, severity = jsonschema.exceptions.best_match(errors), Severity.LOW
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "the body"
+            maybe = " (unless the route excludes fields)" if severity else ""
             ctx.report(
                 finding(
                     RULE,
                     exchange,
                     f"{operation.label} answered {exchange.status} with a body that breaks its "
-                    f"declared schema at {where}: {error.message[:160]}",
+                    f"declared schema at {where}: {error.message[:160]}{maybe}",
+                    severity,
                 )
             )
+
+
+def route_excludes(app: object, operation: Operation) -> bool | None:
+    """Whether the FastAPI route of ``operation`` leaves fields out of its answers.
+
+    ``response_model_exclude`` and its kin are not in the published schema; an in-process
+    app's routes tell. None when unknown (a URL target, a route not found).
+    """
+    for route in _routes(app):
+        path = getattr(route, "path_format", None)
+        methods = getattr(route, "methods", None) or ()
+        known = isinstance(path, str) and path.strip("/") and operation.path.endswith(path)
+        if known and operation.method in methods:
+            return any(getattr(route, name, None) for name in EXCLUDES)
+    return None
+
+
+def _routes(app: object, depth: int = 0) -> Iterator[object]:
+    """The routes of an app, those of included routers too."""
+    for route in getattr(app, "routes", None) or ():
+        yield route
+        if depth < 5:
+            # An included router: its own routes, or (newer FastAPI) those of the original.
+            yield from _routes(getattr(route, "original_router", route), depth + 1)
+
+
+def _subset_missing(error: jsonschema.exceptions.ValidationError) -> bool:
+    """A required field missing from an object that holds only declared fields."""
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return False
+    declared = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    return set(error.instance) <= set(declared)
 
 
 def _is_json(exchange: Exchange) -> bool:

@@ -63,14 +63,16 @@ def run(ctx: ProbeContext) -> None:
     """Report the first answer of each operation that carries a sensitive field."""
     for exchange in ctx.channel.exchanges:
         operation = exchange.operation
-        if operation is None or not exchange.ok or is_auth_flow(operation):
+        if operation is None or not exchange.ok:
             continue
         if "json" not in exchange.headers.get("content-type", ""):
             continue
         for key, value in fields(exchange.json()):
             if value in (None, "", [], {}) or isinstance(value, bool):
                 continue
-            exposed = ALWAYS.match(key) or (ON_CREATION.match(key) and operation.method != "POST")
+            # Sign-in and sign-up hand out keys and tokens by design, never password hashes.
+            handed_out = operation.method == "POST" or is_auth_flow(operation)
+            exposed = ALWAYS.match(key) or (ON_CREATION.match(key) and not handed_out)
             if exposed:
                 ctx.report(
                     finding(
