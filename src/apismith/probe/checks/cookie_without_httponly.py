@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from apismith.findings import Confidence, Severity
 from apismith.probe.checks.base import Check, define
-from apismith.probe.checks.cookies import cookies
-from apismith.probe.context import ProbeContext, finding
+from apismith.probe.checks.cookies import cookies, report_cookie
+from apismith.probe.context import ProbeContext
 
 RULE = define(__doc__, "PRB010", "cookie-without-httponly", Severity.MEDIUM, Confidence.HIGH, 1004)
 
@@ -32,18 +32,8 @@ RULE = define(__doc__, "PRB010", "cookie-without-httponly", Severity.MEDIUM, Con
 def run(ctx: ProbeContext) -> None:
     """Report cookies set without HttpOnly."""
     for cookie in cookies(ctx):
-        if "httponly" in cookie.attributes:
-            continue
-        exchange = cookie.exchange
-        label = exchange.operation.label if exchange.operation else exchange.request.method
-        ctx.report(
-            finding(
-                RULE,
-                exchange,
-                f"{label} sets the cookie {cookie.name!r} without HttpOnly",
-                excerpt="\n".join(exchange.headers.get_list("set-cookie")),
-            )
-        )
+        if "httponly" not in cookie.attributes:
+            report_cookie(ctx, RULE, cookie, "HttpOnly")
 
 
 CHECK = Check(RULE, run, passive=True)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from apismith.findings import Confidence, Severity
 from apismith.probe.checks.base import Check, define
-from apismith.probe.checks.cookies import cookies
-from apismith.probe.context import ProbeContext, finding
+from apismith.probe.checks.cookies import cookies, report_cookie
+from apismith.probe.context import ProbeContext
 
 RULE = define(__doc__, "PRB012", "cookie-without-samesite", Severity.LOW, Confidence.HIGH, 1275)
 
@@ -32,18 +32,8 @@ RULE = define(__doc__, "PRB012", "cookie-without-samesite", Severity.LOW, Confid
 def run(ctx: ProbeContext) -> None:
     """Report cookies set without SameSite Lax or Strict."""
     for cookie in cookies(ctx):
-        if cookie.samesite in ("lax", "strict"):
-            continue
-        exchange = cookie.exchange
-        label = exchange.operation.label if exchange.operation else exchange.request.method
-        ctx.report(
-            finding(
-                RULE,
-                exchange,
-                f"{label} sets the cookie {cookie.name!r} without SameSite=Lax or Strict",
-                excerpt="\n".join(exchange.headers.get_list("set-cookie")),
-            )
-        )
+        if cookie.samesite not in ("lax", "strict"):
+            report_cookie(ctx, RULE, cookie, "SameSite=Lax or Strict")
 
 
 CHECK = Check(RULE, run, passive=True)

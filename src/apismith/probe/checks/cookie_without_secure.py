@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from apismith.findings import Confidence, Severity
 from apismith.probe.checks.base import Check, define
-from apismith.probe.checks.cookies import cookies
-from apismith.probe.context import ProbeContext, finding
+from apismith.probe.checks.cookies import cookies, report_cookie
+from apismith.probe.context import ProbeContext
 
 RULE = define(__doc__, "PRB011", "cookie-without-secure", Severity.LOW, Confidence.HIGH, 614)
 
@@ -33,19 +33,8 @@ def run(ctx: ProbeContext) -> None:
     """Report cookies set without Secure."""
     https = ctx.channel.target.base_url.startswith("https://")
     for cookie in cookies(ctx):
-        if "secure" in cookie.attributes:
-            continue
-        exchange = cookie.exchange
-        label = exchange.operation.label if exchange.operation else exchange.request.method
-        ctx.report(
-            finding(
-                RULE,
-                exchange,
-                f"{label} sets the cookie {cookie.name!r} without Secure",
-                Severity.MEDIUM if https else Severity.LOW,
-                excerpt="\n".join(exchange.headers.get_list("set-cookie")),
-            )
-        )
+        if "secure" not in cookie.attributes:
+            report_cookie(ctx, RULE, cookie, "Secure", Severity.MEDIUM if https else Severity.LOW)
 
 
 CHECK = Check(RULE, run, passive=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 
+from apismith.dynamic.findings import DynamicRule
+from apismith.findings import Severity
 from apismith.probe.channel import Exchange
-from apismith.probe.context import ProbeContext
+from apismith.probe.context import ProbeContext, finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,27 @@ def cookies(ctx: ProbeContext) -> list[SetCookie]:
             if parsed is not None and parsed.name not in seen:
                 seen[parsed.name] = parsed
     return list(seen.values())
+
+
+def report_cookie(
+    ctx: ProbeContext,
+    rule: DynamicRule,
+    cookie: SetCookie,
+    missing: str,
+    severity: Severity | None = None,
+) -> None:
+    """Report ``cookie`` as set without the attribute ``missing`` names."""
+    exchange = cookie.exchange
+    label = exchange.operation.label if exchange.operation else exchange.request.method
+    ctx.report(
+        finding(
+            rule,
+            exchange,
+            f"{label} sets the cookie {cookie.name!r} without {missing}",
+            severity,
+            excerpt="\n".join(exchange.headers.get_list("set-cookie")),
+        )
+    )
 
 
 def _parse(header: str, exchange: Exchange) -> SetCookie | None:
