@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -112,9 +113,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(project: Path) -> Iterator[tuple[str, Path]]:
-    """The project served by its own ``scripts/run`` on 127.0.0.1, and its log file."""
+@contextmanager
+def serve(project: Path) -> Iterator[tuple[str, Path]]:
+    """The project served by its own ``scripts/run`` on 127.0.0.1: its origin and log file."""
     port = _free_port()
     log = project / "server.log"
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
@@ -122,19 +123,19 @@ def server(project: Path) -> Iterator[tuple[str, Path]]:
         process = subprocess.Popen(
             ["./scripts/run"], cwd=project, env=env, stdout=stream, stderr=subprocess.STDOUT
         )
-    base = f"http://127.0.0.1:{port}/api/v1"
+    origin = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
             assert process.poll() is None, log.read_text()[-3000:]
             try:
-                if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
+                if httpx.get(f"{origin}/api/v1/health/ready", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.2)
-        yield base, log
+        yield origin, log
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -142,6 +143,24 @@ def server(project: Path) -> Iterator[tuple[str, Path]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(project: Path) -> Iterator[tuple[str, Path]]:
+    """The project's API base URL under its own ``scripts/run``, and its log file."""
+    with serve(project) as (origin, log):
+        yield f"{origin}/api/v1", log
+
+
+def signed_in(client: httpx.Client, log: Path, email: str) -> str:
+    """An access token of a new, verified user, signed up as a person would."""
+    registered = client.post("/auth/register", json={"email": email, "password": PASSWORD})
+    assert registered.status_code == 202, registered.text
+    verified = client.post("/auth/verify", json={"token": _mailed_token(log, email, 1)})
+    assert verified.status_code == 200, verified.text
+    login = client.post("/auth/login", data={"username": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return str(login.json()["access_token"])
 
 
 def _mailed_token(log: Path, address: str, number: int) -> str:

@@ -1,7 +1,8 @@
 """The proof for ``apismith new resource`` and ``apismith new update``: a project with two
 resources (one with every field type, a reference and an enum; one idempotent) passes its own
 gate (ruff, mypy --strict, tests with >= 95% branch coverage), gets no finding from
-``apismith review``, and keeps a hand edit through ``apismith new update``.
+``apismith review``, nothing above low from ``apismith probe`` and ``apismith profile`` run by two
+signed-in users against its own server, and keeps a hand edit through ``apismith new update``.
 
 The project's virtual environment is the one the ``new project`` proof caches.
 """
@@ -12,10 +13,14 @@ import json
 import re
 import subprocess
 import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-from test_project_proof import NAME, _link_cached_venv
+from test_project_proof import NAME, _link_cached_venv, serve, signed_in
 from typer.testing import CliRunner
 
 from apismith.cli import app
@@ -94,6 +99,136 @@ def test_review_finds_nothing(project: Path) -> None:
     )
     assert result.exit_code == 0, result.stdout[-3000:]
     assert json.loads(result.stdout)["findings"] == []
+
+
+SEVERE = ("medium", "high", "critical")
+# Ends every session of the caller: probe, calling it with each identity first, would probe the
+# rest of the API anonymously; it is left out of the schema probe reads.
+SESSION_ENDING = "/api/v1/auth/logout"
+RESOURCE = re.compile(r"^/api/v1/(?:customers|invoices)(?:/[0-9a-f-]{36})?$")
+OBJECT_ID = re.compile(r"/[0-9a-f-]{36}$")
+EXERCISED = (
+    "POST /api/v1/customers",
+    "GET /api/v1/customers",
+    "GET /api/v1/customers/{id}",
+    "PATCH /api/v1/customers/{id}",
+    "GET /api/v1/invoices",
+)
+
+
+@pytest.fixture(scope="module")
+def served(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The project under its own ``scripts/run``, two verified users who each own a customer
+    and an invoice, and its OpenAPI schema without the session-ending operation."""
+    with serve(project) as (origin, log), httpx.Client(base_url=f"{origin}/api/v1") as client:
+        tokens = [signed_in(client, log, f"{name}@example.com") for name in ("ada", "bob")]
+        for token in tokens:
+            headers = {"Authorization": f"Bearer {token}"}
+            customer = {"name": "Acme", "email": "billing@acme.example", "tier": "pro"}
+            made = client.post("/customers", json=customer, headers=headers)
+            assert made.status_code == 201, made.text
+            invoice = {
+                "title": "Setup",
+                "count": 1,
+                "paid": False,
+                "total": "120.00",
+                "issued": "2026-01-31",
+                "status": "draft",
+                "customer_id": made.json()["id"],
+            }
+            billed = client.post("/invoices", json=invoice, headers=headers)
+            assert billed.status_code == 201, billed.text
+        schema = client.get(f"{origin}/openapi.json").json()
+        del schema["paths"][SESSION_ENDING]
+        path = tmp_path_factory.mktemp("schema") / "openapi.json"
+        path.write_text(json.dumps(schema))
+        yield {"origin": origin, "log": log, "tokens": tokens, "schema": path}
+
+
+def _client_refusal(finding: dict[str, Any]) -> bool:
+    """A request probe's own HTTP client refused to send (a header value with surrounding
+    spaces): it never reached the server, so it says nothing about the project."""
+    evidence = finding.get("evidence")
+    return isinstance(evidence, dict) and "LocalProtocolError" in str(evidence.get("excerpt"))
+
+
+def _requests(lines: list[str]) -> Iterator[dict[str, Any]]:
+    """The requests the project's JSON log records."""
+    for line in lines:
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("event") == "request":
+                yield entry
+
+
+def test_probe_finds_nothing_above_low(served: dict[str, Any]) -> None:
+    log: Path = served["log"]
+    before = len(log.read_text().splitlines())
+    auth = [option for token in served["tokens"] for option in ("--auth", f"Bearer {token}")]
+    started = time.perf_counter()
+    result = CliRunner().invoke(
+        app,
+        [
+            "probe",
+            served["origin"],
+            "--schema",
+            str(served["schema"]),
+            *auth,
+            "--max-requests",
+            "800",
+            "--time-limit",
+            "90",
+            "--exit-zero",
+            "-q",
+            "-f",
+            "json",
+        ],
+    )
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output[-3000:]
+    report = json.loads(result.stdout)
+    assert report["summary"]["identities"] == ["user1", "user2"]
+    severe = [
+        finding
+        for finding in report["findings"]
+        if finding["severity"] in SEVERE and not _client_refusal(finding)
+    ]
+    assert severe == [], severe
+    answered = Counter(
+        f"{entry['method']} {OBJECT_ID.sub('/{id}', entry['path'])}"
+        for entry in _requests(log.read_text().splitlines()[before:])
+        if RESOURCE.match(entry["path"]) and entry["status"] < 300
+    )
+    # Probe fills every optional filter of a list, so lists show it no invoice, and its invoices
+    # name customers that do not exist: reads and changes of one invoice are not reached.
+    assert set(EXERCISED) <= set(answered), answered
+    print(f"probe: {report['summary']['requests']} requests in {elapsed:.1f}s; 2xx: {answered}")
+
+
+def test_profile_finds_nothing_above_low(served: dict[str, Any]) -> None:
+    started = time.perf_counter()
+    result = CliRunner().invoke(
+        app,
+        [
+            "profile",
+            served["origin"],
+            "--schema",
+            str(served["schema"]),
+            "--auth",
+            f"Bearer {served['tokens'][1]}",
+            "--fail-on",
+            "medium",
+            "-q",
+            "-f",
+            "json",
+        ],
+    )
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output[-3000:]
+    report = json.loads(result.stdout)
+    profiled = {f"{entry['method']} {entry['path']}" for entry in report["operations"]}
+    assert {"GET /api/v1/customers", "GET /api/v1/invoices"} <= profiled, profiled
+    print(f"profile: {report['summary']['requests']} requests in {elapsed:.1f}s")
 
 
 def test_update_keeps_a_hand_edit(project: Path) -> None:
