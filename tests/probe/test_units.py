@@ -17,8 +17,16 @@ from apismith.errors import UsageError
 from apismith.probe.channel import BudgetExhausted, Channel, Exchange
 from apismith.probe.checks.cookies import _parse
 from apismith.probe.checks.response_schema_violation import UNSET, _nullable, declared
-from apismith.probe.context import collection_of, ids_in, path_resources, resource_of, singular
+from apismith.probe.context import (
+    collection_of,
+    ends_session,
+    ids_in,
+    path_resources,
+    resource_of,
+    singular,
+)
 from apismith.probe.identities import forgeries, parse_auth
+from apismith.probe.requests import RequestData, build_request
 
 
 def test_parse_auth_forms() -> None:
@@ -173,3 +181,28 @@ def test_channel_reports_a_dropped_connection() -> None:
         dropped = channel.send(httpx.Request("GET", base + "/"), None, "nobody")
     listener.close()
     assert dropped.status is None and dropped.error.startswith("connection dropped")
+
+
+@pytest.mark.parametrize(
+    ("path", "ends"),
+    [
+        ("/api/v1/auth/logout", True),
+        ("/auth/sign-out", True),
+        ("/sessions/logout_all", True),
+        ("/users/{id}/logout", True),
+        ("/auth/login", False),
+        ("/logouts/{id}/items", False),
+        ("/", False),
+    ],
+)
+def test_session_ending_operations_are_recognised(path: str, ends: bool) -> None:
+    assert ends_session(Operation("POST", path, "x")) is ends
+
+
+def test_generated_header_values_are_sendable() -> None:
+    operation = Operation("GET", "/x", "x")
+    data = RequestData(headers={"X-Key": "  spaced\t", "X-Empty": " ", "X-Text": "café"})
+    request = build_request("http://testserver", operation, data, {})
+    assert request.headers["X-Key"] == "spaced"
+    assert request.headers["X-Empty"] == "x"
+    assert request.headers["X-Text"] == "caf\\xe9"

@@ -27,6 +27,15 @@ ID_KEYS = ("id", "uuid", "pk", "_id")
 VERSION_SEGMENT = re.compile(r"^(api|v\d+(\.\d+)?|rest)$", re.IGNORECASE)
 
 
+SESSION_ENDERS = re.compile(r"^(log|sign)[-_]?out(-all|_all)?$", re.IGNORECASE)
+
+
+def ends_session(operation: Operation) -> bool:
+    """Whether an operation signs its caller out: its last literal path segment says so."""
+    segments = [part for part in operation.path.split("/") if part and "{" not in part]
+    return bool(segments) and bool(SESSION_ENDERS.match(segments[-1]))
+
+
 @dataclass
 class ProbeContext:
     """Shared state of one probe run."""
@@ -44,7 +53,11 @@ class ProbeContext:
     def send(
         self, operation: Operation, data: RequestData, identity: Identity = ANONYMOUS
     ) -> Exchange:
-        """Send ``data`` to ``operation`` as ``identity``."""
+        """Send ``data`` to ``operation`` as ``identity``; an operation that ends sessions
+        (``/auth/logout``) is always called anonymously, or it would sign the identity out for
+        the rest of the run."""
+        if ends_session(operation):
+            identity = ANONYMOUS
         request = build_request(self.channel.target.base_url, operation, data, identity.headers)
         return self.channel.send(request, operation, identity.name)
 

@@ -215,4 +215,8 @@ def _text(value: Any) -> str:
 
 
 def _header(value: str) -> str:
-    return value.encode("ascii", "backslashreplace").decode("ascii")
+    """A header value HTTP can carry: ASCII, no control characters, no space at either end
+    (clients refuse to send those, so they would test the client, not the app)."""
+    text = value.encode("ascii", "backslashreplace").decode("ascii")
+    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    return text or "x"
