@@ -35,14 +35,18 @@ class RequestData:
 def example_request(
     operation: Operation, n: int = 1, ids: Mapping[str, Any] | None = None
 ) -> RequestData:
-    """A request a careful client would send; ``ids`` fills path parameters by name."""
+    """A request a careful client would send; ``ids`` fills path parameters by name.
+
+    Optional parameters are left out: filled, a list's optional filters would match nothing,
+    and the objects probe needs to learn about would never show.
+    """
     ids = ids or {}
 
     def values(location: str) -> dict[str, Any]:
         return {
             p.name: ids.get(p.name, example(_param_schema(p), p.name, n))
             for p in operation.params(location)
-            if p.required or location in ("path", "query")
+            if p.required or location == "path"
         }
 
     body = NO_BODY
