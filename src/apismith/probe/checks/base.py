@@ -18,7 +18,6 @@ class Check:
 
     rule: DynamicRule
     run: Callable[[ProbeContext], None]
-    passive: bool = False
 
 
 def define(

@@ -36,4 +36,4 @@ def run(ctx: ProbeContext) -> None:
             report_cookie(ctx, RULE, cookie, "SameSite=Lax or Strict")
 
 
-CHECK = Check(RULE, run, passive=True)
+CHECK = Check(RULE, run)

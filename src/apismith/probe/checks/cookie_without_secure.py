@@ -37,4 +37,4 @@ def run(ctx: ProbeContext) -> None:
             report_cookie(ctx, RULE, cookie, "Secure", Severity.MEDIUM if https else Severity.LOW)
 
 
-CHECK = Check(RULE, run, passive=True)
+CHECK = Check(RULE, run)

@@ -96,4 +96,4 @@ def run(ctx: ProbeContext) -> None:
             break
 
 
-CHECK = Check(RULE, run, passive=True)
+CHECK = Check(RULE, run)

@@ -72,4 +72,4 @@ def run(ctx: ProbeContext) -> None:
             return
 
 
-CHECK = Check(RULE, run, passive=True)
+CHECK = Check(RULE, run)

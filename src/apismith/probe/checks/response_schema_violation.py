@@ -157,4 +157,4 @@ def _nullable(schema: Any) -> Any:
     return converted
 
 
-CHECK = Check(RULE, run, passive=True)
+CHECK = Check(RULE, run)

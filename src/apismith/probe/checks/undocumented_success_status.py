@@ -56,4 +56,4 @@ def run(ctx: ProbeContext) -> None:
             )
 
 
-CHECK = Check(RULE, run, passive=True)
+CHECK = Check(RULE, run)
