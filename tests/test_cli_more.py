@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -159,22 +161,58 @@ def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
     assert "reveiw" in result.output
 
 
+class _Exited(Exception):
+    """Raised in place of ending the test process."""
+
+
+def _exits(monkeypatch: pytest.MonkeyPatch) -> None:
+    def leave(code: int) -> None:
+        raise _Exited(code)
+
+    monkeypatch.setattr(os, "_exit", leave)
+
+
 def test_console_entry_point_exits_with_the_command_code(
     tree: Tree, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _exits(monkeypatch)
     monkeypatch.setattr(sys, "argv", ["apismith", "--version"])
-    with pytest.raises(SystemExit) as version:
+    with pytest.raises(_Exited) as version:
         main()
-    assert version.value.code == 0
+    assert version.value.args == (0,)
     assert capsys.readouterr().out == f"apismith {__version__}\n"
 
     root = tree({"api.py": API})
     argv = ["apismith", "review", str(root), "--no-cache", "-q", "--select", "SEC001"]
     monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(SystemExit) as review:
+    with pytest.raises(_Exited) as review:
         main()
-    assert review.value.code == 1
+    assert review.value.args == (1,)
     assert "SEC001" in capsys.readouterr().out
+
+
+def test_console_entry_point_reports_a_message_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _exits(monkeypatch)
+
+    def stop() -> None:
+        raise SystemExit("cannot go on")
+
+    monkeypatch.setattr("apismith.cli.app", stop)
+    with pytest.raises(_Exited) as ended:
+        main()
+    assert ended.value.args == (1,)
+    assert capsys.readouterr().err == "cannot go on\n"
+
+
+def test_console_process_flushes_its_report_before_it_ends(tree: Tree) -> None:
+    root = tree({"api.py": API})
+    entry = "from apismith.cli import main; main()"
+    command = [sys.executable, "-c", entry, "review", str(root), "--no-cache", "-f", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert any(f["rule"] == "SEC001" for f in json.loads(done.stdout)["findings"])
 
 
 # ---------------------------------------------------------------- routes

@@ -34,6 +34,7 @@ class NodeIndex:
     classes: list[ast.ClassDef] = field(default_factory=list)
     assigns: list[tuple[ast.Assign | ast.AnnAssign, Function | None]] = field(default_factory=list)
     compares: list[tuple[ast.Compare, Function | None]] = field(default_factory=list)
+    dicts: list[ast.Dict] = field(default_factory=list)
     handlers: list[tuple[ast.ExceptHandler, Function | None]] = field(default_factory=list)
     returns: list[tuple[ast.Return, Function]] = field(default_factory=list)
     local_imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
@@ -87,6 +88,8 @@ def build_index(tree: ast.Module) -> NodeIndex:
             assigns.append((node, owner))  # type: ignore[arg-type]
         elif kind is ast.Compare:
             compares.append((node, owner))  # type: ignore[arg-type]
+        elif kind is ast.Dict:
+            index.dicts.append(node)  # type: ignore[arg-type]
         elif kind is ast.ExceptHandler:
             index.handlers.append((node, owner))  # type: ignore[arg-type]
         elif kind in _IMPORTS:
@@ -113,6 +116,7 @@ def build_index(tree: ast.Module) -> NodeIndex:
     index.loops.sort(key=lambda item: position(item[0]))
     index.functions.sort(key=position)
     index.classes.sort(key=position)
+    index.dicts.sort(key=position)
     index.local_imports.sort(key=position)
     return index
 

@@ -95,24 +95,26 @@ def parse_python(source: str, filename: str) -> ast.Module:
     raise SourceError(f"syntax error: {original.msg}", original.lineno, original.offset)
 
 
-_EXCEPT_TUPLE = re.compile(r"^(\s*except\*?\s+)(?!\()([^:#]+?,[^:#]+?)(\s+as\s+\w+)?(\s*:)")
-_TYPE_ALIAS = re.compile(r"^(\s*)type\s+(\w+)\s*(\[[^\]=]*\])?\s*=")
-_GENERIC_DEF = re.compile(
-    r"^(\s*(?:async\s+)?(?:def|class)\s+\w+)(\[[^\[\]]*(?:\[[^\]]*\][^\[\]]*)*\])"
+# Each pattern matches within one line (``[ \t]``, never ``\s``), so one ``sub`` over the whole
+# text rewrites every line that uses the construct and leaves line numbers as they were.
+_REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^([ \t]*except\*?[ \t]+)(?!\()([^:#\n]+?,[^:#\n]+?)([ \t]+as[ \t]+\w+)?([ \t]*:)",
+            re.MULTILINE,
+        ),
+        r"\1(\2)\3\4",
+    ),
+    (re.compile(r"^([ \t]*)type[ \t]+(\w+)[ \t]*(\[[^\]=\n]*\])?[ \t]*=", re.MULTILINE), r"\1\2 ="),
+    (
+        re.compile(
+            r"^([ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+)"
+            r"\[[^\[\]\n]*(?:\[[^\]\n]*\][^\[\]\n]*)*\]",
+            re.MULTILINE,
+        ),
+        r"\1",
+    ),
 )
-
-
-def _repair_line(line: str) -> str | None:
-    """One line with the commonest post-3.11 syntax rewritten in place, or None."""
-    for pattern, replace in (
-        (_EXCEPT_TUPLE, lambda m: f"{m[1]}({m[2]}){m[3] or ''}{m[4]}"),
-        (_TYPE_ALIAS, lambda m: f"{m[1]}{m[2]} ="),
-        (_GENERIC_DEF, lambda m: m[1]),
-    ):
-        fixed = pattern.sub(replace, line, count=1)
-        if fixed != line:
-            return fixed
-    return None
 
 
 def _repair_lines(source: str, filename: str) -> ast.Module | None:
@@ -124,10 +126,11 @@ def _repair_lines(source: str, filename: str) -> ast.Module | None:
     3.11 code, so rewriting every matching line at once changes nothing else (at most the text
     of a string that quotes such a line).
     """
-    lines = source.split("\n")
-    repaired = [_repair_line(line) or line for line in lines]
-    if repaired == lines:
+    repaired = source
+    for pattern, replacement in _REPAIRS:
+        repaired = pattern.sub(replacement, repaired)
+    if repaired == source:
         return None
     with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
-        return ast.parse("\n".join(repaired), filename)
+        return ast.parse(repaired, filename)
     return None

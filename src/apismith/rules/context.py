@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any, TypeVar
 
 from apismith.analysis.blocking import BlockingCalls, mapped_classes
 from apismith.analysis.reach import called_functions, request_functions
@@ -14,6 +16,8 @@ from apismith.project.module import Function
 from apismith.project.project import Project
 from apismith.project.routes import Route, RouteModel
 
+T = TypeVar("T")
+
 
 class Context:
     """Shared, lazily computed analyses of one review run."""
@@ -21,6 +25,15 @@ class Context:
     def __init__(self, loaded: LoadedProject, config: Config) -> None:
         self.loaded = loaded
         self.config = config
+        self._shared: dict[object, Any] = {}
+
+    def shared(self, key: object, build: Callable[[], T]) -> T:
+        """The analysis stored under ``key``, built by the first rule that asks for it; it lives
+        exactly as long as this context, so a review's model is freed with it."""
+        if key not in self._shared:
+            self._shared[key] = build()
+        found: T = self._shared[key]
+        return found
 
     @property
     def project(self) -> Project:

@@ -58,7 +58,6 @@ No automatic fix: decide which handler should serve the path, then remove or mov
 from __future__ import annotations
 
 import ast
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -108,16 +107,11 @@ class Registration:
 
 
 Include = tuple[Container, str | None, Step, bool]
-_CACHE: weakref.WeakKeyDictionary[Context, list[Registration]] = weakref.WeakKeyDictionary()
 
 
 def registrations(context: Context) -> list[Registration]:
     """Every route in registration order, per application (mounted apps are apps of their own)."""
-    cached = _CACHE.get(context)
-    if cached is None:
-        cached = _Walker(context).run()
-        _CACHE[context] = cached
-    return cached
+    return context.shared(registrations, lambda: _Walker(context).run())
 
 
 def registered_first(first: Registration, second: Registration) -> bool | None:
@@ -150,16 +144,17 @@ def exclusive(first: Registration, second: Registration) -> bool:
     return False
 
 
-_PARENTS: weakref.WeakKeyDictionary[ast.Module, dict[int, ast.AST]] = weakref.WeakKeyDictionary()
+_PARENTS = "_apismith_parents"
 
 
 def _parents(module: Module) -> dict[int, ast.AST]:
-    found = _PARENTS.get(module.tree)
+    """Parent of every node of a module, by ``id``; kept on the tree, so it goes with it."""
+    found: dict[int, ast.AST] | None = module.tree.__dict__.get(_PARENTS)
     if found is None:
         found = {
             id(child): node for node in walk(module.tree) for child in ast.iter_child_nodes(node)
         }
-        _PARENTS[module.tree] = found
+        setattr(module.tree, _PARENTS, found)
     return found
 
 

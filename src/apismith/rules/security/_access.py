@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from weakref import WeakKeyDictionary
 
 from apismith.project.module import Function, Module
 from apismith.project.routes import AUTH_NAME, UNAUTHORIZED, Container, Dependency, Route
@@ -103,10 +102,7 @@ class Access:
     @classmethod
     def of(cls, context: Context) -> Access:
         """The analysis of ``context``, shared by the rules of one review."""
-        found = _SHARED.get(context)
-        if found is None:
-            found = _SHARED[context] = cls(context)
-        return found
+        return context.shared(cls, lambda: cls(context))
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -314,9 +310,6 @@ class Access:
             elif name is None or not name.startswith(KNOWN_BASES):
                 return f"base class {ast.unparse(base)}"
         return None
-
-
-_SHARED: WeakKeyDictionary[Context, Access] = WeakKeyDictionary()
 
 
 def _has_scopes(node: ast.expr) -> bool:

@@ -82,9 +82,22 @@ SECRET_NAME = re.compile(
     r"|client_secret|access_key|secret_access_key|auth_key|signing_key|encryption_key|jwt_key"
     r"|hmac_key|master_key)$"
 )
-MENTIONS_SECRET = re.compile(
-    r"secret|passw|passphrase|pwd|token|api_?key|private_?key|access_?key|auth_?key|signing|jwt",
-    re.IGNORECASE,
+SECRET_WORDS = (
+    "secret",
+    "passw",
+    "passphrase",
+    "pwd",
+    "token",
+    "apikey",
+    "api_key",
+    "privatekey",
+    "private_key",
+    "accesskey",
+    "access_key",
+    "authkey",
+    "auth_key",
+    "signing",
+    "jwt",
 )
 # Settings whose default, left in production, lets anyone forge tokens or log in as an admin.
 SIGNING_KEY = re.compile(r"secret_?key|secret$|jwt|signing|admin|superuser|root", re.I)
@@ -212,7 +225,8 @@ class HardcodedSecret(Rule):
 
     def applies(self, module: Module) -> bool:
         """Cheap guard: a file that never mentions a secret-like word has nothing to report."""
-        return MENTIONS_SECRET.search(module.source) is not None
+        text = module.source.lower()
+        return any(word in text for word in SECRET_WORDS)
 
     def _reports(self, module: Module, context: Context) -> Iterator[Report]:
         project = context.project
@@ -223,30 +237,26 @@ class HardcodedSecret(Rule):
             and info.kind == "settings"
             for statement in node.body
         }
-        for node in walk(module.tree):
-            if isinstance(node, ast.Assign | ast.AnnAssign):
-                yield from _assignment(context, module, node, id(node) in defaults)
-            elif isinstance(node, ast.Call):
-                short = _short_name(node.func)
-                known = short in RESOLVED_CALLS or short.endswith("config")
-                callee = (project.resolve(module, node.func) or "") if known else ""
-                yield from _call(module, node, callee)
-            elif isinstance(node, ast.Dict):
-                for key, value in zip(node.keys, node.values, strict=True):
-                    if (
-                        isinstance(key, ast.Constant)
-                        and isinstance(key.value, str)
-                        and _literal_secret(value, key.value)
-                    ):
-                        yield Report(
-                            module,
-                            value,
-                            f"dict key `{key.value}` holds a hardcoded secret",
-                        )
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield from _defaults(module, node)
-            elif isinstance(node, ast.Compare):
-                yield from _comparison(module, node)
+        index = module.index
+        for assignment, _ in index.assigns:
+            yield from _assignment(context, module, assignment, id(assignment) in defaults)
+        for call, _ in index.calls:
+            short = _short_name(call.func)
+            known = short in RESOLVED_CALLS or short.endswith("config")
+            callee = (project.resolve(module, call.func) or "") if known else ""
+            yield from _call(module, call, callee)
+        for literal in index.dicts:
+            for key, value in zip(literal.keys, literal.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                    and _literal_secret(value, key.value)
+                ):
+                    yield Report(module, value, f"dict key `{key.value}` holds a hardcoded secret")
+        for function in index.functions:
+            yield from _defaults(module, function)
+        for comparison, _ in index.compares:
+            yield from _comparison(module, comparison)
 
 
 def _literal_secret(node: ast.expr | None, name: str) -> TypeGuard[ast.Constant]:
