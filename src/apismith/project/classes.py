@@ -110,7 +110,26 @@ class ClassCatalog:
             factory = self.project.resolve(owner, definition.func)
             if factory in DECLARATIVE_FACTORIES:
                 return "orm"
+        if isinstance(definition, ast.Name | ast.Attribute):  # ``Model = Base``
+            return self._base_kind(owner, definition, node, depth + 1)
         return None
+
+
+def _class_through_aliases(
+    project: Project, module: Module, node: ast.expr
+) -> tuple[Module, ast.ClassDef] | None:
+    """The project class an expression names, following ``Alias = Class`` bindings."""
+    for _ in range(10):
+        found = project.lookup(project.resolve(module, node) or "")
+        if found is None:
+            return None
+        module, definition = found
+        if isinstance(definition, ast.ClassDef):
+            return module, definition
+        if not isinstance(definition, ast.Name | ast.Attribute):
+            return None
+        node = definition
+    return None
 
 
 def _is_table(node: ast.ClassDef) -> bool:
@@ -156,8 +175,8 @@ def _describe(
     if depth > 20:
         return info
     for base in node.bases:
-        parent = project.lookup(project.resolve(module, base) or "")
-        if parent is not None and isinstance(parent[1], ast.ClassDef) and parent[1] is not node:
+        parent = _class_through_aliases(project, module, base)
+        if parent is not None and parent[1] is not node:
             inherited = _describe(project, parent[0], parent[1], "", kind, depth + 1)
             for name, statement in inherited.fields.items():
                 info.fields.setdefault(name, statement)
