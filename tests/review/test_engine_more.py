@@ -557,11 +557,6 @@ def test_nested_gitignore_applies_below_its_folder(tree: Tree) -> None:
     assert names(root) == ["a.py", "local.py", "pkg/sub/top_only.py", "top_only.py"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="git lets a nested .gitignore re-include (`!name`) what a parent ignores; "
-    "discovery applies every .gitignore independently",
-)
 def test_nested_gitignore_negation_re_includes(tree: Tree) -> None:
     root = tree(
         {
@@ -569,9 +564,24 @@ def test_nested_gitignore_negation_re_includes(tree: Tree) -> None:
             "pkg/.gitignore": "!keep.gen.py\n",
             "pkg/keep.gen.py": "",
             "pkg/other.gen.py": "",
+            "lib/.gitignore": "local.py\n",
+            "lib/local.py": "",
+            "lib/shared.py": "",
         }
     )
-    assert names(root) == ["pkg/keep.gen.py"]
+    assert names(root) == ["lib/shared.py", "pkg/keep.gen.py"]
+
+
+def test_nested_gitignore_cannot_re_include_inside_an_ignored_folder(tree: Tree) -> None:
+    root = tree(
+        {
+            ".gitignore": "generated/\n",
+            "generated/.gitignore": "!*.py\n",
+            "generated/made.py": "",
+            "app.py": "",
+        }
+    )
+    assert names(root) == ["app.py"]
 
 
 def test_excluded_globs_files_and_folders(tree: Tree) -> None:

@@ -99,4 +99,9 @@ def _ignored(
     suffix = "/" if is_dir else ""
     if excluded.match_file(path.relative_to(root).as_posix() + suffix):
         return True
-    return any(spec.match_file(path.relative_to(base).as_posix() + suffix) for base, spec in specs)
+    verdict: bool | None = None
+    for base, spec in specs:  # outermost first: as in git, a deeper .gitignore has the last word
+        found = spec.check_file(path.relative_to(base).as_posix() + suffix).include
+        if found is not None:
+            verdict = found
+    return bool(verdict)
