@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML = (
+SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML, ARCHIVE = (
     "sql",
     "command",
     "path",
@@ -15,10 +16,13 @@ SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML = (
     "code",
     "deserialize",
     "xml",
+    "archive",
 )
 
 
-KINDS = frozenset({SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML})
+KINDS = frozenset(
+    {SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML, ARCHIVE}
+)
 # Conditions a sink call must meet to be dangerous (see ``Sink.when``).
 SHELL, HTML_MEDIA, EXEC = "shell", "html-media-type", "exec"
 
@@ -160,6 +164,22 @@ SINKS: dict[str, Sink] = {
 
 # Methods that run SQL, whatever the receiver (DB-API cursors, sessions, connections, engines).
 SQL_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
+# Methods that run the SQL they are given when it is SQL: raw-query APIs of ``databases``,
+# asyncpg and others, whose names other libraries also use.
+SQL_QUERY_METHODS = frozenset(
+    {"fetch", "fetch_all", "fetch_one", "fetch_val", "fetchrow", "fetchval", "iterate", "query"}
+    | {"raw", "exec", "scalar", "scalars"}
+)
+# First words of SQL statements.
+SQL_STATEMENT = re.compile(
+    r"\s*(select|insert|update|delete|with|replace|merge|create|drop|alter|truncate|call|"
+    r"exec|set|show|pragma|grant|revoke|copy|vacuum|analyze)\b",
+    re.IGNORECASE,
+)
+# Tar archives: ``extractall()`` writes wherever the member names point unless a ``filter``
+# is given (zip files strip ``..`` and absolute names themselves).
+TAR_ARCHIVES = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open"})
+EXTRACTORS = frozenset({"extractall", "extract"})
 # Methods of a path object that touch the file system: the receiver is the dangerous value.
 PATH_METHODS = frozenset(
     {"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir", "iterdir"}

@@ -16,7 +16,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from apismith.analysis import guards
 from apismith.analysis import sinks as S
+from apismith.analysis.members import member_type
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module, parameter_defaults
 from apismith.project.project import BUILTINS, Project
@@ -212,6 +214,7 @@ class TaintEngine:
         self.hits: list[Hit] = []
         self._seen: set[tuple[str, int, str]] = set()
         self._flows: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
+        self.members: dict[tuple[int, str], str | None] = {}
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
         inputs = self.inputs.setdefault(id(function), {})
@@ -325,6 +328,7 @@ class _FunctionFlow:
         self.request_names: set[str] = set()
         self.upload_names: set[str] = set()
         self._recorded: set[tuple[str, str, int, tuple[str, ...]]] = set()
+        self.reader = guards.Reader(lambda e: self.expr(e) is None, self._resolve, self._text)
         inputs = engine.inputs.get(id(function))
         arguments = function.args
         for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
@@ -357,7 +361,33 @@ class _FunctionFlow:
                 self.env[argument.arg] = Taint.of(f"param:{argument.arg}", sanitized)
 
     def _resolve(self, node: ast.expr) -> str | None:
-        return self.project.resolve(self.module, node, self.scope)
+        found = self.project.resolve(self.module, node, self.scope)
+        if found is None and isinstance(node, ast.Attribute):
+            member = node.value
+            if isinstance(member, ast.Attribute) and _is_self(member.value):
+                owner = self._member_type(member.attr)
+                return f"{owner}.{node.attr}" if owner is not None else None
+        return found
+
+    def _member_type(self, attr: str) -> str | None:
+        """The class of ``self.<attr>`` in this method's class, computed once."""
+        klass = self.module.index.method_class.get(id(self.function))
+        if klass is None:
+            return None
+        key = (id(klass), attr)
+        if key not in self.engine.members:
+            self.engine.members[key] = member_type(self.project, self.module, klass, attr)
+        return self.engine.members[key]
+
+    def _text(self, node: ast.expr) -> str | None:
+        """A constant string, or the pattern a name was compiled from (``re.compile(...)``)."""
+        found = constant_str(self.project, self.module, node)
+        if found is not None or not isinstance(node, ast.Name):
+            return found
+        value = last_assignment(self.function, node) or self.module.bindings.get(node.id)
+        if isinstance(value, ast.Call) and value.args:
+            return constant_str(self.project, self.module, value.args[0])
+        return None
 
     def _dependency_taint(self, param: Param) -> Taint | None:
         dependency = param.dependency
@@ -444,8 +474,15 @@ class _FunctionFlow:
             self._block(node.body, top)
         elif isinstance(node, ast.If | ast.While):
             self.expr(node.test)
-            self._block(node.body, False)
-            self._block(node.orelse, False)
+            when_true, when_false = guards.checks(node.test, self.reader)
+            self._within(when_true, node.body)
+            self._within(when_false, node.orelse)
+            if isinstance(node, ast.If) and guards.leaves(node.body):
+                self._narrow(when_false)
+            elif isinstance(node, ast.If) and guards.leaves(node.orelse):
+                self._narrow(when_true)
+        elif isinstance(node, ast.Assert):
+            self._narrow(guards.checks(node.test, self.reader)[0])
         elif isinstance(node, ast.Try):
             self._block(node.body, top)
             for handler in node.handlers:
@@ -455,6 +492,25 @@ class _FunctionFlow:
         elif isinstance(node, ast.Match):
             for case in node.cases:
                 self._block(case.body, False)
+
+    def _narrow(self, checked: guards.Checked) -> dict[str, tuple[Taint, Taint]]:
+        """Make the names a check pinned down safe; return their taint before and after."""
+        changed: dict[str, tuple[Taint, Taint]] = {}
+        for name, kinds in checked.names.items():
+            before = self.env.get(name)
+            if before is not None:
+                after = self.env[name] = before.made_safe(kinds)
+                changed[name] = (before, after)
+        return changed
+
+    def _within(self, checked: guards.Checked, body: list[ast.stmt]) -> None:
+        """Analyse a branch where ``checked`` holds, then undo the narrowing it was not
+        rebound over."""
+        changed = self._narrow(checked)
+        self._block(body, False)
+        for name, (before, after) in changed.items():
+            if self.env.get(name) is after:
+                self.env[name] = before
 
     def _constant_keys(self, node: ast.expr) -> bool:
         """Whether ``node`` is ``d.items()`` of a dict whose keys are all constants."""
@@ -642,6 +698,12 @@ class _FunctionFlow:
         if callee in S.SANITIZERS:
             inner = _join(*(self.expr(a) for a in arguments))
             return inner.made_safe(S.SANITIZERS[callee]) if inner else None
+        kept = guards.substitution_safe(node, self.reader)
+        if kept is not None:
+            inner = _join(*(self.expr(a) for a in arguments))
+            return inner.made_safe(kept) if inner else None
+        if callee in {"locals", "vars"} and not arguments:
+            return _join(*self.env.values())
         func = node.func
         if callee in URL_BUILDERS and node.args and isinstance(node.args[0], ast.Tuple | ast.List):
             parts = [self.expr(part) for part in node.args[0].elts]
@@ -801,23 +863,28 @@ class _FunctionFlow:
             location = _location_header(node)
             if location is not None and not self._guarded(S.REDIRECT):
                 self._check_value(S.REDIRECT, node, self.expr(location))
+        call = node
+        partial = self._partial(callee, node)
+        if partial is not None:
+            callee, call = partial
         sink = S.SINKS.get(callee)
         arguments: list[ast.expr | None] = []
         kind: str | None = None
         if sink is not None:
             kind = sink.kind
-            arguments = [_argument(node, sink.argument, sink.keyword)]
+            arguments = [_argument(call, sink.argument, sink.keyword)]
             if sink.also is not None:
-                arguments.append(_argument(node, *sink.also))
-            if sink.when == S.SHELL and not _shell(node):
+                arguments.append(_argument(call, *sink.also))
+            if sink.when == S.SHELL and not _shell(call):
                 arguments = [_program(arguments[0])]
             elif sink.when == S.EXEC:
-                arguments = [_exec_command(node)]
-            elif sink.when == S.HTML_MEDIA and not _html_media(node):
+                arguments = [_exec_command(call)]
+            elif sink.when == S.HTML_MEDIA and not _html_media(call):
                 return
         elif isinstance(node.func, ast.Attribute):
-            if node.func.attr in S.SQL_METHODS:
-                statement = _argument(node, 0, "statement")
+            method = node.func.attr
+            if method in S.SQL_METHODS or method in S.SQL_QUERY_METHODS:
+                statement = _argument(node, 0, "statement") or _argument(node, 0, "query")
                 if isinstance(statement, ast.Name):
                     # ``stmt = select(...).where(...)`` then ``execute(stmt)``
                     assigned = last_assignment(self.function, statement)
@@ -825,11 +892,19 @@ class _FunctionFlow:
                         return
                 if not _builds_text(statement):
                     return  # a statement object (select(), CreateSchema()) quotes its own values
+                if method not in S.SQL_METHODS and not self._is_sql(statement):
+                    return
                 kind, arguments = S.SQL, [statement]
-            elif node.func.attr in S.PATH_METHODS:
+            elif method in S.PATH_METHODS:
                 kind, arguments = S.PATH, [node.func.value]
-            elif node.func.attr == "from_string" and _template_engine(callee):
+            elif method == "from_string" and _template_engine(callee):
                 kind, arguments = S.TEMPLATE, [_argument(node, 0, "source")]
+            elif (
+                method in S.EXTRACTORS
+                and callee.rpartition(".")[0] in S.TAR_ARCHIVES
+                and _argument(node, 3, "filter") is None
+            ):
+                kind, arguments = S.ARCHIVE, [node.func.value]
         if kind is None or self._guarded(kind):
             return
         if kind == S.URL and self._guarded_client(node.func):
@@ -837,6 +912,34 @@ class _FunctionFlow:
         for argument in arguments:
             if argument is not None:
                 self._check_value(kind, node, self.expr(argument), argument)
+
+    def _partial(self, callee: str, node: ast.Call) -> tuple[str, ast.Call] | None:
+        """A call of ``run = functools.partial(subprocess.run, shell=True)`` as the call of
+        the function it wraps, with the partial's arguments first."""
+        found = self.project.lookup(callee) if callee else None
+        if found is None:
+            return None
+        owner, made = found
+        if not isinstance(made, ast.Call):
+            return None
+        if self.project.resolve(owner, made.func) != "functools.partial" or not made.args:
+            return None
+        wrapped = self.project.resolve(owner, made.args[0]) or ""
+        call = ast.Call(
+            func=made.args[0],
+            args=[*made.args[1:], *node.args],
+            keywords=[*made.keywords, *node.keywords],
+        )
+        return wrapped, ast.copy_location(call, node)
+
+    def _is_sql(self, statement: ast.expr | None) -> bool:
+        """Whether a query argument is SQL text: its constant start is a SQL statement."""
+        if isinstance(statement, ast.Name):
+            statement = last_assignment(self.function, statement)
+        if statement is None:
+            return False
+        first = _string_parts(statement)[0]
+        return isinstance(first, str) and bool(S.SQL_STATEMENT.match(first))
 
     def _guarded(self, kind: str) -> bool:
         """Whether this function checks the values it sends to sinks of ``kind``."""
