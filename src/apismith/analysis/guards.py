@@ -93,6 +93,18 @@ def leaves(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], ast.Raise | ast.Return | ast.Continue | ast.Break)
 
 
+def rebound(checked: Checked, body: list[ast.stmt], reader: Reader) -> Checked:
+    """The names of ``checked`` that a block sets to a value without client data."""
+    names = {
+        target.id
+        for statement in body
+        if isinstance(statement, ast.Assign) and reader.clean(statement.value)
+        for target in statement.targets
+        if isinstance(target, ast.Name)
+    }
+    return Checked({name: kinds for name, kinds in checked.names.items() if name in names})
+
+
 def substitution_safe(call: ast.Call, reader: Reader) -> frozenset[str] | None:
     """Kinds ``re.sub(r"[^...]", repl, value)`` makes its value safe for: those whose
     dangerous characters are neither kept nor inserted. None when the call is no such

@@ -60,7 +60,7 @@ HTTP_VERBS = "get post put patch delete head options"
 DESERIALIZERS = (
     "pickle.loads pickle.load pickle.Unpickler _pickle.loads cPickle.loads cloudpickle.loads "
     "dill.loads dill.load marshal.loads marshal.load jsonpickle.decode jsonpickle.loads "
-    "shelve.open pandas.read_pickle"
+    "shelve.open pandas.read_pickle joblib.load"
 )
 XML_MODULES = (
     "xml.etree.ElementTree",
@@ -82,8 +82,15 @@ SINKS: dict[str, Sink] = {
         "pandas.read_sql pandas.read_sql_query",
         keyword="sql",
     ),
+    **_many(SQL, "psycopg2.sql.SQL psycopg.sql.SQL", keyword="string"),
     **_many(COMMAND, "os.system os.popen subprocess.getoutput subprocess.getstatusoutput"),
     **_many(COMMAND, "asyncio.create_subprocess_shell pexpect.spawn pexpect.run", keyword="cmd"),
+    **_many(
+        COMMAND,
+        "paramiko.SSHClient.exec_command paramiko.client.SSHClient.exec_command "
+        "fabric.Connection.run fabric.Connection.sudo invoke.run",
+        keyword="command",
+    ),
     **_many(
         COMMAND,
         "asyncio.create_subprocess_exec os.execv os.execvp os.execl os.execlp",
@@ -129,6 +136,14 @@ SINKS: dict[str, Sink] = {
         keyword="url",
     ),
     **_many(URL, "aiohttp.ClientSession.request urllib3.PoolManager.request", 1, "url"),
+    # A client whose base URL the client chooses sends every request there.
+    **_many(URL, "httpx.Client httpx.AsyncClient aiohttp.ClientSession", 99, "base_url"),
+    **_many(
+        URL,
+        "http.client.HTTPConnection http.client.HTTPSConnection smtplib.SMTP smtplib.SMTP_SSL "
+        "ftplib.FTP socket.create_connection",
+        keyword="host",
+    ),
     **_many(
         REDIRECT,
         "fastapi.responses.RedirectResponse starlette.responses.RedirectResponse",
@@ -151,6 +166,7 @@ SINKS: dict[str, Sink] = {
         when=HTML_MEDIA,
     ),
     **_many(CODE, "eval exec compile builtins.eval builtins.exec", keyword="source"),
+    **_many(CODE, "importlib.import_module __import__ builtins.__import__", keyword="name"),
     **_many(DESERIALIZE, DESERIALIZERS, keyword="data"),
     **_many(
         DESERIALIZE, "yaml.load yaml.load_all yaml.unsafe_load yaml.unsafe_load_all", 0, "stream"
@@ -163,7 +179,13 @@ SINKS: dict[str, Sink] = {
 }
 
 # Methods that run SQL, whatever the receiver (DB-API cursors, sessions, connections, engines).
-SQL_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
+SQL_METHODS = frozenset(
+    {"execute", "executemany", "executescript", "exec_driver_sql", "mogrify", "execute_sql"}
+)
+# Methods that put their arguments into their receiver (``parts.append(value)``).
+MUTATORS = frozenset(
+    {"append", "extend", "insert", "appendleft", "extendleft", "write", "writelines"}
+)
 # Methods that run the SQL they are given when it is SQL: raw-query APIs of ``databases``,
 # asyncpg and others, whose names other libraries also use.
 SQL_QUERY_METHODS = frozenset(
@@ -199,6 +221,11 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "nh3.clean": frozenset({HTML}),
     "urllib.parse.quote": frozenset({PATH, COMMAND, REDIRECT}),
     "urllib.parse.quote_plus": frozenset({PATH, COMMAND, REDIRECT}),
+    **{
+        f"{package}.sql.{name}": frozenset({SQL})
+        for package in ("psycopg2", "psycopg")
+        for name in ("Identifier", "Literal")
+    },
 }
 # Calls whose result carries none of the input's control: numbers, hashes, ids, sizes.
 CLEANSERS = frozenset(

@@ -12,6 +12,7 @@ URLs.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -222,14 +223,14 @@ class TaintEngine:
         for param in params:
             if param.source in INPUT_SOURCES and not self.safe_type(module, param.annotation):
                 if _pattern_checked(
-                    self._aliased(module, param.annotation), defaults.get(param.name)
+                    self.aliased(module, param.annotation), defaults.get(param.name)
                 ):
                     continue  # FastAPI rejects values that do not match the declared pattern
                 inputs[param.name] = param
             elif param.source == "dependency" and param.dependency is not None:
                 inputs.setdefault(param.name, param)
 
-    def _aliased(self, module: Module, annotation: ast.expr | None) -> ast.expr | None:
+    def aliased(self, module: Module, annotation: ast.expr | None) -> ast.expr | None:
         """An annotation with the type aliases it names spelled out (one level), as a tuple."""
         if annotation is None:
             return None
@@ -479,6 +480,9 @@ class _FunctionFlow:
             self._within(when_false, node.orelse)
             if isinstance(node, ast.If) and guards.leaves(node.body):
                 self._narrow(when_false)
+            elif isinstance(node, ast.If) and not node.orelse:
+                # ``if sort not in ALLOWED: sort = "name"``: a rebound name is known after it
+                self._narrow(guards.rebound(when_false, node.body, self.reader))
             elif isinstance(node, ast.If) and guards.leaves(node.orelse):
                 self._narrow(when_true)
         elif isinstance(node, ast.Assert):
@@ -618,7 +622,9 @@ class _FunctionFlow:
         if model is not None:
             statement = model.fields.get(node.attr)
             if isinstance(statement, ast.AnnAssign):
-                if self.engine.safe_type(model.module, statement.annotation):
+                if self.engine.safe_type(model.module, statement.annotation) or _pattern_checked(
+                    self.engine.aliased(model.module, statement.annotation), statement.value
+                ):
                     return None
                 field_type = self.project.annotation_type(model.module, statement.annotation)
                 if field_type in S.URL_TYPES:
@@ -723,6 +729,9 @@ class _FunctionFlow:
                 return None
             if isinstance(receiver, ast.Name) and receiver.id in self.upload_names:
                 return self._upload(receiver.id, f"{func.attr}()", func.attr)
+            if func.attr in S.MUTATORS and isinstance(receiver, ast.Name):
+                # ``parts.append(value)``: the list now holds the value
+                self._bind(receiver, _join(*(self.expr(a) for a in arguments)), False)
             receiver_taint = self.expr(receiver)
             if receiver_taint is not None and _strips_separators(node):
                 return receiver_taint.made_safe(frozenset({S.PATH}))
@@ -748,13 +757,16 @@ class _FunctionFlow:
             return built.made_safe(frozenset({S.SQL})) if built else None
         sink = S.SINKS.get(callee or "")
         if sink is not None and sink.kind == S.URL:
+            for argument in arguments:
+                self.expr(argument)
             return None  # a response is the remote server's data, not the client's
         if sink is not None and sink.kind == S.SQL:
             inner = _join(*(self.expr(a) for a in arguments))
             return inner.made_safe(frozenset({S.SQL})) if inner else None
+        taints = [self.expr(a) for a in arguments]  # helpers called inside reach their sinks
         if isinstance(func, ast.Attribute) and not _names_module(self.project, self.module, func):
             return None
-        return _join(*(self.expr(a) for a in arguments))
+        return _join(*taints)
 
     def _own_method(self, name: str) -> tuple[Module, Function] | None:
         """``self.name`` in a method: the method of the enclosing class or of its bases."""
@@ -864,9 +876,9 @@ class _FunctionFlow:
             if location is not None and not self._guarded(S.REDIRECT):
                 self._check_value(S.REDIRECT, node, self.expr(location))
         call = node
-        partial = self._partial(callee, node)
-        if partial is not None:
-            callee, call = partial
+        wrapped = self._wrapped(callee, node)
+        if wrapped is not None:
+            callee, call = wrapped
         sink = S.SINKS.get(callee)
         arguments: list[ast.expr | None] = []
         kind: str | None = None
@@ -913,13 +925,20 @@ class _FunctionFlow:
             if argument is not None:
                 self._check_value(kind, node, self.expr(argument), argument)
 
-    def _partial(self, callee: str, node: ast.Call) -> tuple[str, ast.Call] | None:
-        """A call of ``run = functools.partial(subprocess.run, shell=True)`` as the call of
-        the function it wraps, with the partial's arguments first."""
+    def _wrapped(self, callee: str, node: ast.Call) -> tuple[str, ast.Call] | None:
+        """A call of ``run = functools.partial(subprocess.run, shell=True)`` or of
+        ``run = lambda cmd: os.system(cmd)`` as the call it makes, with this call's arguments
+        in place."""
         found = self.project.lookup(callee) if callee else None
         if found is None:
             return None
         owner, made = found
+        if isinstance(made, ast.Lambda) and isinstance(made.body, ast.Call):
+            names = [a.arg for a in (*made.args.posonlyargs, *made.args.args)]
+            given = dict(zip(names, node.args, strict=False))
+            given.update({k.arg: k.value for k in node.keywords if k.arg is not None})
+            body = _Substitute(given).visit(copy.deepcopy(made.body))
+            return self.project.resolve(owner, body.func) or "", ast.copy_location(body, node)
         if not isinstance(made, ast.Call):
             return None
         if self.project.resolve(owner, made.func) != "functools.partial" or not made.args:
@@ -1027,6 +1046,16 @@ class _FunctionFlow:
         passthrough = kind in BUILT_STRINGS and self._is_untouched_param(argument)
         for param in taint.params():
             self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
+
+
+class _Substitute(ast.NodeTransformer):
+    """Puts the arguments of a call in place of a lambda's parameters."""
+
+    def __init__(self, given: dict[str, ast.expr]) -> None:
+        self.given = given
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.given.get(node.id, node) if isinstance(node.ctx, ast.Load) else node
 
 
 def _is_none(node: ast.expr) -> bool:
