@@ -28,6 +28,30 @@ def member_type(project: Project, module: Module, klass: ast.ClassDef, attr: str
     return None
 
 
+def holds_input(klass: ast.ClassDef, attr: str) -> bool:
+    """Whether ``self.<attr>`` may hold what the object was given: a method stores one of its
+    parameters there, or no method sets it (a declared field, a base class's)."""
+    assigned = False
+    for method in klass.body:
+        if not isinstance(method, Function):
+            continue
+        arguments = method.args
+        params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        params.discard("self")
+        for node in walk(method):
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            else:
+                continue
+            if any(_is_member(target, attr) for target in targets):
+                assigned = True
+                if any(isinstance(n, ast.Name) and n.id in params for n in walk(value)):
+                    return True
+    return not assigned
+
+
 def _declared(project: Project, module: Module, klass: ast.ClassDef, attr: str) -> str | None:
     for statement in klass.body:
         if (

@@ -166,7 +166,6 @@ SINKS: dict[str, Sink] = {
         when=HTML_MEDIA,
     ),
     **_many(CODE, "eval exec compile builtins.eval builtins.exec", keyword="source"),
-    **_many(CODE, "importlib.import_module __import__ builtins.__import__", keyword="name"),
     **_many(DESERIALIZE, DESERIALIZERS, keyword="data"),
     **_many(
         DESERIALIZE, "yaml.load yaml.load_all yaml.unsafe_load yaml.unsafe_load_all", 0, "stream"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from apismith.analysis import guards
 from apismith.analysis import sinks as S
-from apismith.analysis.members import member_type
+from apismith.analysis.members import holds_input, member_type
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module, parameter_defaults
 from apismith.project.project import BUILTINS, Project
@@ -360,6 +360,9 @@ class _FunctionFlow:
                 module, argument.annotation
             ):
                 self.env[argument.arg] = Taint.of(f"param:{argument.arg}", sanitized)
+        if inputs is None and _takes_self(function) and id(function) in module.index.method_class:
+            # what the object holds: a caller whose object carries client data maps it
+            self.env["self"] = Taint.of("param:self")
 
     def _resolve(self, node: ast.expr) -> str | None:
         found = self.project.resolve(self.module, node, self.scope)
@@ -619,6 +622,7 @@ class _FunctionFlow:
         if isinstance(node.value, ast.Name):
             model = self.engine.routes.classes.get(self.scope.types.get(node.value.id))
             base = base.renamed(f"source:{node.value.id}", f"source:{node.value.id}.{node.attr}")
+            base = base.renamed("param:self", f"param:self.{node.attr}")
         if model is not None:
             statement = model.fields.get(node.attr)
             if isinstance(statement, ast.AnnAssign):
@@ -733,6 +737,10 @@ class _FunctionFlow:
                 # ``parts.append(value)``: the list now holds the value
                 self._bind(receiver, _join(*(self.expr(a) for a in arguments)), False)
             receiver_taint = self.expr(receiver)
+            method = self._target(callee, func) if receiver_taint is not None else None
+            if method is not None:
+                # a method of an object built from client data: its ``self`` carries them
+                return self._through(node, method[0], method[1], receiver_taint)
             if receiver_taint is not None and _strips_separators(node):
                 return receiver_taint.made_safe(frozenset({S.PATH}))
             if receiver_taint is not None and S.SQL in receiver_taint.sanitized:
@@ -743,15 +751,22 @@ class _FunctionFlow:
                 query = _join(*(self.expr(a) for a in arguments))
                 return receiver_taint | (query.made_safe(URL_LIKE) if query else None)
             if receiver_taint is not None and func.attr not in {"count", "index", "exists"}:
-                return _join(receiver_taint, *(self.expr(a) for a in arguments))
+                taints = [self.expr(a) for a in arguments]
+                if _object_state(receiver_taint) and func.attr not in S.STRING_METHODS:
+                    # ``self.db.fetch(query, values)``: what the object's own members return
+                    # is theirs, not the arguments'
+                    return receiver_taint
+                return _join(receiver_taint, *taints)
             string_receiver = isinstance(receiver, ast.Constant | ast.JoinedStr)
             if func.attr in S.STRING_METHODS and (string_receiver or receiver_taint is not None):
                 return self._fixed_prefix(node, _join(*(self.expr(a) for a in arguments)))
-        target = self.project.function(callee)
-        if target is None and isinstance(func, ast.Attribute) and _is_self(func.value):
-            target = self._own_method(func.attr)
+        target = self._target(callee, func)
         if target is not None:
             return self._through(node, target[0], target[1])
+        constructor = self._constructor(callee)
+        if constructor is not None:
+            # sinks of ``__init__``; the object holds what it was given
+            self._through(node, constructor[0], constructor[1], method=True)
         if callee in S.SQL_BUILDERS:
             built = _join(*(self.expr(a) for a in arguments))
             return built.made_safe(frozenset({S.SQL})) if built else None
@@ -767,6 +782,28 @@ class _FunctionFlow:
         if isinstance(func, ast.Attribute) and not _names_module(self.project, self.module, func):
             return None
         return _join(*taints)
+
+    def _target(self, callee: str | None, func: ast.expr) -> tuple[Module, Function] | None:
+        """The project function a call runs: by name, or a method of this one's class."""
+        target = self.project.function(callee)
+        if target is None and isinstance(func, ast.Attribute) and _is_self(func.value):
+            target = self._own_method(func.attr)
+        return target
+
+    def _constructor(self, callee: str | None) -> tuple[Module, Function] | None:
+        """The ``__init__`` of a project class a call constructs."""
+        found = self.project.lookup(callee) if callee else None
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return None
+        init = next(
+            (
+                s
+                for s in found[1].body
+                if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == "__init__"
+            ),
+            None,
+        )
+        return (found[0], init) if init is not None else None
 
     def _own_method(self, name: str) -> tuple[Module, Function] | None:
         """``self.name`` in a method: the method of the enclosing class or of its bases."""
@@ -806,11 +843,26 @@ class _FunctionFlow:
         call = ast.Call(func=function, args=node.args[position + 1 :], keywords=node.keywords)
         return self._through(ast.copy_location(call, node), target[0], target[1])
 
-    def _through(self, node: ast.Call, module: Module, function: Function) -> Taint | None:
-        """Taint of a call into project code, reporting sinks the arguments reach there."""
+    def _through(
+        self,
+        node: ast.Call,
+        module: Module,
+        function: Function,
+        receiver: Taint | None = None,
+        method: bool = False,
+    ) -> Taint | None:
+        """Taint of a call into project code, reporting sinks the arguments reach there.
+
+        ``receiver`` is the taint of the object a method is called on; ``method`` tells that
+        the call passes no ``self`` even though it is not written ``obj.name(...)``.
+        """
         summary = self.engine.summary(module, function)
-        bound = self._bind_arguments(node, function)
-        expressions = _bound_expressions(node, function)
+        method = method or isinstance(node.func, ast.Attribute)
+        bound = self._bind_arguments(node, function, method)
+        if receiver is not None and _takes_self(function):
+            bound["self"] = receiver
+            self._bind_members(node, module, function, summary, bound)
+        expressions = _bound_expressions(node, function, method)
         for entry in summary.sink_params:
             kind = entry.kind
             if self._guarded(kind):
@@ -848,9 +900,35 @@ class _FunctionFlow:
                 result = _join(result, taint.made_safe(returned.safe[f"param:{param}"]))
         return result
 
-    def _bind_arguments(self, node: ast.Call, function: Function) -> dict[str, Taint]:
+    def _bind_members(
+        self,
+        node: ast.Call,
+        module: Module,
+        function: Function,
+        summary: Summary,
+        bound: dict[str, Taint],
+    ) -> None:
+        """Bind the ``self.<attr>`` a method reads to what the receiver holds there: the
+        attribute of a model, or the input an object was built with when its class stores
+        input in that attribute."""
+        labels = {entry.param for entry in summary.sink_params}
+        if summary.returns is not None:
+            labels |= summary.returns.params()
+        klass = module.index.method_class.get(id(function))
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        for label in labels:
+            attr = label.removeprefix("self.") if label.startswith("self.") else ""
+            if not attr or "." in attr or receiver is None or klass is None:
+                continue
+            if holds_input(klass, attr):
+                read = ast.copy_location(ast.Attribute(receiver, attr, ast.Load()), node)
+                taint = self.expr(read)
+                if taint is not None:
+                    bound[label] = taint
+
+    def _bind_arguments(self, node: ast.Call, function: Function, method: bool) -> dict[str, Taint]:
         names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-        if names and names[0] in {"self", "cls"} and isinstance(node.func, ast.Attribute):
+        if names and names[0] in {"self", "cls"} and method:
             names = names[1:]
         bound: dict[str, Taint] = {}
         for name, argument in zip(names, node.args, strict=False):
@@ -1077,10 +1155,20 @@ def _is_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id in {"self", "cls"}
 
 
-def _bound_expressions(node: ast.Call, function: Function) -> dict[str, ast.expr]:
+def _object_state(taint: Taint) -> bool:
+    """Whether a taint is only what the object a method runs on holds."""
+    return all(label == "param:self" or label.startswith("param:self.") for label in taint.safe)
+
+
+def _takes_self(function: Function) -> bool:
+    arguments = function.args.posonlyargs or function.args.args
+    return bool(arguments) and arguments[0].arg == "self"
+
+
+def _bound_expressions(node: ast.Call, function: Function, method: bool) -> dict[str, ast.expr]:
     """The argument expression a call passes for each named parameter of ``function``."""
     names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-    if names and names[0] in {"self", "cls"} and isinstance(node.func, ast.Attribute):
+    if names and names[0] in {"self", "cls"} and method:
         names = names[1:]
     positional: list[ast.expr] = []
     for argument in node.args:
