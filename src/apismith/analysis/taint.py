@@ -401,6 +401,10 @@ class _FunctionFlow:
             # A form class FastAPI fills from the request body: every field is the client's.
             if dependency.target in REQUEST_FORMS:
                 return Taint.of(f"source:{param.name}")
+            # A dataclass or model without ``__init__``: FastAPI fills its fields from the request.
+            found = self.project.lookup(dependency.target) if dependency.target else None
+            if found is not None and _fields(found[1]):
+                return Taint.of(f"source:{param.name}")
             return None
         owner, function = dependency.function
         inputs = self.engine.inputs.get(id(function), {})
@@ -623,6 +627,12 @@ class _FunctionFlow:
             model = self.engine.routes.classes.get(self.scope.types.get(node.value.id))
             base = base.renamed(f"source:{node.value.id}", f"source:{node.value.id}.{node.attr}")
             base = base.renamed("param:self", f"param:self.{node.attr}")
+        if model is None and isinstance(node.value, ast.Name):
+            found = self.project.lookup(self.scope.types.get(node.value.id) or "")
+            if found is not None:
+                declared = _fields(found[1]).get(node.attr)
+                if declared is not None and self.engine.safe_type(found[0], declared.annotation):
+                    return None
         if model is not None:
             statement = model.fields.get(node.attr)
             if isinstance(statement, ast.AnnAssign):
@@ -1153,6 +1163,17 @@ def _fixed_destination(text: str) -> bool:
 
 def _is_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id in {"self", "cls"}
+
+
+def _fields(node: ast.AST) -> dict[str, ast.AnnAssign]:
+    """The annotated fields a class declares (a dataclass, a model), by name."""
+    if not isinstance(node, ast.ClassDef):
+        return {}
+    return {
+        s.target.id: s
+        for s in node.body
+        if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+    }
 
 
 def _object_state(taint: Taint) -> bool:
