@@ -433,7 +433,13 @@ class _FunctionFlow:
             self._statement(statement, top)
 
     def _statement(self, node: ast.stmt, top: bool) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            # a closure (a generator for a streaming response) runs with this function's values
+            returns = self.summary.returns
+            self._block(node.body, False)
+            self.summary.returns = returns
+            return
+        if isinstance(node, ast.ClassDef):
             return
         self._scan_calls(node)
         if isinstance(node, ast.Expr):
@@ -768,6 +774,8 @@ class _FunctionFlow:
                     return receiver_taint
                 return _join(receiver_taint, *taints)
             string_receiver = isinstance(receiver, ast.Constant | ast.JoinedStr)
+            if func.attr in S.PATH_JOINERS:
+                return _join(*(self.expr(a) for a in arguments))
             if func.attr in S.STRING_METHODS and (string_receiver or receiver_taint is not None):
                 return self._fixed_prefix(node, _join(*(self.expr(a) for a in arguments)))
         target = self._target(callee, func)
