@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from apismith.analysis import guards
@@ -984,7 +984,7 @@ class _FunctionFlow:
             if sink.also is not None:
                 arguments.append(_argument(call, *sink.also))
             if sink.when == S.SHELL and not _shell(call):
-                arguments = [_program(arguments[0])]
+                arguments = [self._program(arguments[0])]
             elif sink.when == S.EXEC:
                 arguments = [_exec_command(call)]
             elif sink.when == S.HTML_MEDIA and not _html_media(call):
@@ -1020,6 +1020,21 @@ class _FunctionFlow:
         for argument in arguments:
             if argument is not None:
                 self._check_value(kind, node, self.expr(argument), argument)
+
+    def _program(self, argument: ast.expr | None) -> ast.expr | None:
+        """Without a shell only the program is dangerous: the first element of a list, a
+        string split into one whose first word is not fixed, a local bound to either."""
+        if isinstance(argument, ast.Name):
+            argument = last_assignment(self.function, argument)
+        if isinstance(argument, ast.List | ast.Tuple):
+            return _command_of(argument.elts)
+        text = _split_text(argument, self._resolve) if argument is not None else None
+        if text is None:
+            return None
+        built = last_assignment(self.function, text) if isinstance(text, ast.Name) else text
+        first = _string_parts(built or text)[0]
+        fixed = isinstance(first, str) and " " in first.lstrip()
+        return None if fixed else text
 
     def _wrapped(self, callee: str, node: ast.Call) -> tuple[str, ast.Call] | None:
         """A call of ``run = functools.partial(subprocess.run, shell=True)`` or of
@@ -1241,10 +1256,15 @@ def _shell(node: ast.Call) -> bool:
     )
 
 
-def _program(argument: ast.expr | None) -> ast.expr | None:
-    """Without a shell only the program name is dangerous: the first element of the list."""
-    if isinstance(argument, ast.List | ast.Tuple):
-        return _command_of(argument.elts)
+def _split_text(node: ast.expr, resolve: Callable[[ast.expr], str | None]) -> ast.expr | None:
+    """The string ``text.split()`` or ``shlex.split(text)`` splits into an argument vector."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if resolve(func) == "shlex.split":
+        return node.args[0] if node.args else None
+    if isinstance(func, ast.Attribute) and func.attr == "split":
+        return func.value
     return None
 
 
