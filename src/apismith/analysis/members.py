@@ -4,6 +4,7 @@ makes ``self.repo.search`` a call of ``ProductRepository.search``."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
@@ -28,16 +29,20 @@ def member_type(project: Project, module: Module, klass: ast.ClassDef, attr: str
     return None
 
 
-def holds_input(klass: ast.ClassDef, attr: str) -> bool:
-    """Whether ``self.<attr>`` may hold what the object was given: a method stores one of its
-    parameters there, or no method sets it (a declared field, a base class's)."""
+def holds_input(klass: ast.ClassDef, attr: str, safe: Callable[[ast.expr | None], bool]) -> bool:
+    """Whether ``self.<attr>`` may hold text the object was given: a method stores one of its
+    parameters there (not one whose annotation ``safe`` accepts, a number or an id), or no
+    method sets it (a declared field, a base class's)."""
     assigned = False
     for method in klass.body:
         if not isinstance(method, Function):
             continue
         arguments = method.args
-        params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-        params.discard("self")
+        params = {
+            a.arg
+            for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+            if a.arg != "self" and not safe(a.annotation)
+        }
         for node in walk(method):
             if isinstance(node, ast.Assign):
                 targets, value = node.targets, node.value

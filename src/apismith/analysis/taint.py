@@ -938,7 +938,7 @@ class _FunctionFlow:
             attr = label.removeprefix("self.") if label.startswith("self.") else ""
             if not attr or "." in attr or receiver is None or klass is None:
                 continue
-            if holds_input(klass, attr):
+            if holds_input(klass, attr, lambda a: self.engine.safe_type(module, a)):
                 read = ast.copy_location(ast.Attribute(receiver, attr, ast.Load()), node)
                 taint = self.expr(read)
                 if taint is not None:
