@@ -339,5 +339,10 @@ DEFERRED_CALLS = {
     "asyncio.to_thread": 0,
     "run_in_executor": 1,
 }
+# Decorators of GraphQL resolvers, and the resolver parameters that are not the client's.
+GRAPHQL_FIELDS = frozenset(
+    f"strawberry.{name}" for name in ("field", "mutation", "subscription")
+) | {"strawberry.federation.field", "strawberry.federation.mutation"}
+RESOLVER_CONTEXT = frozenset({"info", "root", "parent", "obj", "_", "self", "cls"})
 # Names of programs that run their ``-c`` argument as a shell command.
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "/bin/sh", "/bin/bash", "/usr/bin/bash"})

@@ -216,6 +216,7 @@ class TaintEngine:
         self._seen: set[tuple[str, int, str]] = set()
         self._flows: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
         self.members: dict[tuple[int, str], str | None] = {}
+        self.resolvers: set[int] = set()
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
         inputs = self.inputs.setdefault(id(function), {})
@@ -275,17 +276,42 @@ class TaintEngine:
     def run(self) -> list[Hit]:
         """Analyse every entry point and return all hits.
 
-        Entry points are path operations, their dependencies and functions that take the
-        request (middleware, exception handlers); the functions they call are summarised on
-        demand, so code no request reaches costs nothing.
+        Entry points are path operations, their dependencies, functions that take the
+        request (middleware, exception handlers) and GraphQL resolvers; the functions they
+        call are summarised on demand, so code no request reaches costs nothing.
         """
-        for module in self.project.modules:
-            if module.is_test:
-                continue
+        modules = [module for module in self.project.modules if not module.is_test]
+        for module in modules:
             for function in module.index.functions:
-                if id(function) in self.inputs or _takes_request(function):
+                if self._resolver(module, function):
+                    self.resolvers.add(id(function))
+        for module in modules:
+            for function in module.index.functions:
+                key = id(function)
+                if key in self.inputs or key in self.resolvers or _takes_request(function):
                     self.summary(module, function)
         return sorted(self.hits, key=lambda h: (h.module.relpath, h.node.lineno, h.kind))
+
+    def _resolver(self, module: Module, function: Function) -> bool:
+        """Whether a function answers GraphQL queries: its arguments are the client's.
+
+        Strawberry fields and mutations, graphene ``resolve_*`` and ``mutate`` methods,
+        ariadne ``@query.field(...)`` resolvers.
+        """
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = self.project.resolve(module, target) or ""
+            if name in S.GRAPHQL_FIELDS or (
+                name.startswith("ariadne.") and name.endswith(".field")
+            ):
+                return True
+        klass = module.index.method_class.get(id(function))
+        if klass is None or not (function.name.startswith("resolve_") or function.name == "mutate"):
+            return False
+        return any(
+            (self.project.resolve(module, base) or "").startswith("graphene.")
+            for base in klass.bases
+        )
 
     def summary(self, module: Module, function: Function) -> Summary:
         """The summary of ``function``, computed once."""
@@ -359,7 +385,9 @@ class _FunctionFlow:
             elif argument.arg not in {"self", "cls"} and not engine.safe_type(
                 module, argument.annotation
             ):
-                self.env[argument.arg] = Taint.of(f"param:{argument.arg}", sanitized)
+                client = id(function) in engine.resolvers and argument.arg not in S.RESOLVER_CONTEXT
+                label = "source" if client else "param"
+                self.env[argument.arg] = Taint.of(f"{label}:{argument.arg}", sanitized)
         if inputs is None and _takes_self(function) and id(function) in module.index.method_class:
             # what the object holds: a caller whose object carries client data maps it
             self.env["self"] = Taint.of("param:self")
