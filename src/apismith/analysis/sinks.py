@@ -338,6 +338,7 @@ DEFERRED_CALLS = {
     "anyio.to_thread.run_sync": 0,
     "asyncio.to_thread": 0,
     "run_in_executor": 1,
+    "submit": 0,
 }
 # Decorators of GraphQL resolvers, and the resolver parameters that are not the client's.
 GRAPHQL_FIELDS = frozenset(

@@ -28,6 +28,7 @@ from apismith.project.values import last_assignment
 from apismith.project.walk import walk
 
 EMPTY: frozenset[str] = frozenset()
+Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
 # A URL prefix that fixes the scheme and host: what follows cannot change where it points.
 FIXED_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}\\@]+[/?#]")
 PATH_GUARDS = frozenset({"is_relative_to", "commonpath", "realpath", "relative_to", "parents"})
@@ -638,8 +639,11 @@ class _FunctionFlow:
             return _join(self.expr(node.body), self.expr(node.orelse))
         if isinstance(node, ast.BoolOp):
             return _join(*(self.expr(value) for value in node.values))
-        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            return _join(*(self.expr(gen.iter) for gen in node.generators))
+        if isinstance(node, Comprehension):
+            self._bind_generators(node)
+            if isinstance(node, ast.DictComp):
+                return _join(self.expr(node.key), self.expr(node.value))
+            return self.expr(node.elt)
         return None
 
     def _attribute(self, node: ast.Attribute) -> Taint | None:
@@ -989,8 +993,16 @@ class _FunctionFlow:
 
     # -- sinks ---------------------------------------------------------------------------------
 
+    def _bind_generators(self, node: Comprehension) -> None:
+        """Bind a comprehension's targets to what they iterate over."""
+        for generator in node.generators:
+            self._bind(generator.target, self.expr(generator.iter), False)
+
     def _scan_calls(self, statement: ast.stmt) -> None:
         for node in _calls_in(statement):
+            for part in walk(node):
+                if isinstance(part, Comprehension):
+                    self._bind_generators(part)
             self._check_sink(node)
 
     def _check_sink(self, node: ast.Call) -> None:
