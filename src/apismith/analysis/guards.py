@@ -23,6 +23,13 @@ CHARACTERS = S.KINDS - URL_LIKE
 MATCHERS = frozenset({"re.fullmatch", "re.match", "regex.fullmatch", "regex.match"})
 PATTERN_TYPES = frozenset({"re.compile", "re.Pattern", "regex.compile"})
 SUBSTITUTIONS = frozenset({"re.sub", "regex.sub"})
+VALIDATORS = frozenset(
+    {
+        "pydantic.field_validator",
+        "pydantic.validator",
+        "pydantic.functional_validators.field_validator",
+    }
+)
 DIGITS_ONLY = frozenset({"isdigit", "isdecimal", "isnumeric"})
 WORD_ONLY = frozenset({"isalnum", "isalpha", "isidentifier"})
 # Characters that give a value control over each kind of sink.
@@ -103,6 +110,49 @@ def rebound(checked: Checked, body: list[ast.stmt], reader: Reader) -> Checked:
         if isinstance(target, ast.Name)
     }
     return Checked({name: kinds for name, kinds in checked.names.items() if name in names})
+
+
+def validated(
+    klass: ast.ClassDef,
+    name: str,
+    resolve: Callable[[ast.expr], str | None],
+    text: Callable[[ast.expr], str | None],
+) -> frozenset[str]:
+    """Kinds a model's validator of field ``name`` makes the field safe for: one that raises
+    unless the value passes an allow-list or a pattern."""
+    for method in klass.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) or not any(
+            _validates(decorator, name, resolve) for decorator in method.decorator_list
+        ):
+            continue
+        params = [a.arg for a in method.args.args if a.arg not in {"self", "cls"}]
+        if not params:
+            continue
+        value = params[0]
+        reader = Reader(_without(value), resolve, text)
+        for statement in method.body:
+            if isinstance(statement, ast.If) and leaves(statement.body):
+                kinds = checks(statement.test, reader)[1].names.get(value)
+            elif isinstance(statement, ast.Assert):
+                kinds = checks(statement.test, reader)[0].names.get(value)
+            else:
+                continue
+            if kinds:
+                return kinds
+    return frozenset()
+
+
+def _validates(decorator: ast.expr, name: str, resolve: Callable[[ast.expr], str | None]) -> bool:
+    return (
+        isinstance(decorator, ast.Call)
+        and resolve(decorator.func) in VALIDATORS
+        and any(isinstance(a, ast.Constant) and a.value == name for a in decorator.args)
+    )
+
+
+def _without(name: str) -> Callable[[ast.expr], bool]:
+    """Whether an expression leaves ``name`` out."""
+    return lambda node: not any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def substitution_safe(call: ast.Call, reader: Reader) -> frozenset[str] | None:

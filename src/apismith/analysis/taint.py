@@ -184,6 +184,8 @@ class Summary:
     sink_params: list[SinkParam] = field(default_factory=list)
     guarded_paths: bool = False
     guarded_urls: bool = False
+    # Parameters a call leaves pinned down (the function raises otherwise), with the kinds.
+    checked: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class TaintEngine:
@@ -446,6 +448,7 @@ class _FunctionFlow:
     def analyse(self) -> Summary:
         for _ in range(2):
             self._block(self.function.body, top=True)
+        self.summary.checked = self._checks_params()
         returned = self.summary.returns
         if returned is not None:
             # A function that checks the paths or URLs it builds hands back checked values.
@@ -477,6 +480,7 @@ class _FunctionFlow:
                 self.summary.returns = _join(self.summary.returns, self.expr(value.value))
             else:
                 self.expr(value)
+                self._checked_by_call(value.value if isinstance(value, ast.Await) else value)
         elif isinstance(node, ast.Assign):
             taint = self.expr(node.value)
             for target in node.targets:
@@ -538,6 +542,39 @@ class _FunctionFlow:
         elif isinstance(node, ast.Match):
             for case in node.cases:
                 self._block(case.body, False)
+
+    def _checks_params(self) -> dict[str, frozenset[str]]:
+        """Parameters this function pins down: ``if name not in ALLOWED: raise ...`` or
+        ``assert`` at its top level."""
+        arguments = self.function.args
+        params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        found = guards.NOTHING
+        for statement in self.function.body:
+            if isinstance(statement, ast.If) and statement.body:
+                if isinstance(statement.body[-1], ast.Raise):
+                    found = found | guards.checks(statement.test, self.reader)[1]
+            elif isinstance(statement, ast.Assert):
+                found = found | guards.checks(statement.test, self.reader)[0]
+        return {name: kinds for name, kinds in found.names.items() if name in params}
+
+    def _checked_by_call(self, node: ast.expr) -> None:
+        """``ensure_known(host)`` on its own: the names it checks are pinned down after it."""
+        if not isinstance(node, ast.Call):
+            return
+        target = self._target(self._resolve(node.func), node.func)
+        if target is None:
+            return
+        checked = self.engine.summary(target[0], target[1]).checked
+        given = _bound_expressions(node, target[1], isinstance(node.func, ast.Attribute))
+        self._narrow(
+            guards.Checked(
+                {
+                    argument.id: checked[param]
+                    for param, argument in given.items()
+                    if param in checked and isinstance(argument, ast.Name)
+                }
+            )
+        )
 
     def _narrow(self, checked: guards.Checked) -> dict[str, tuple[Taint, Taint]]:
         """Make the names a check pinned down safe; return their taint before and after."""
@@ -681,7 +718,15 @@ class _FunctionFlow:
                 field_type = self.project.annotation_type(model.module, statement.annotation)
                 if field_type in S.URL_TYPES:
                     return base.made_safe(S.KINDS - URL_LIKE)
-            return base
+            owner = model.module
+            return base.made_safe(
+                guards.validated(
+                    model.node,
+                    node.attr,
+                    lambda e: self.project.resolve(owner, e),
+                    lambda e: constant_str(self.project, owner, e),
+                )
+            )
         if node.attr in {"name", "stem", "suffix", "suffixes"}:
             return base.made_safe(frozenset({S.PATH}))
         return base
@@ -1485,6 +1530,8 @@ def _checks_url_prefix(node: ast.Call) -> bool:
         return False
     prefix = node.args[0]
     if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
+        if prefix.value == "/":
+            return False  # ``//evil.example`` starts with "/" too
         return prefix.value.startswith(("/", "http")) or "://" in prefix.value
     return bool(URL_NAME.search(_last_name(func.value))) or not isinstance(prefix, ast.Constant)
 
