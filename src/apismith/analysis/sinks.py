@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML = (
+SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML, ARCHIVE = (
     "sql",
     "command",
     "path",
@@ -15,10 +16,13 @@ SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML = (
     "code",
     "deserialize",
     "xml",
+    "archive",
 )
 
 
-KINDS = frozenset({SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML})
+KINDS = frozenset(
+    {SQL, COMMAND, PATH, URL, REDIRECT, TEMPLATE, HTML, CODE, DESERIALIZE, XML, ARCHIVE}
+)
 # Conditions a sink call must meet to be dangerous (see ``Sink.when``).
 SHELL, HTML_MEDIA, EXEC = "shell", "html-media-type", "exec"
 
@@ -56,7 +60,7 @@ HTTP_VERBS = "get post put patch delete head options"
 DESERIALIZERS = (
     "pickle.loads pickle.load pickle.Unpickler _pickle.loads cPickle.loads cloudpickle.loads "
     "dill.loads dill.load marshal.loads marshal.load jsonpickle.decode jsonpickle.loads "
-    "shelve.open pandas.read_pickle"
+    "shelve.open pandas.read_pickle joblib.load"
 )
 XML_MODULES = (
     "xml.etree.ElementTree",
@@ -78,8 +82,15 @@ SINKS: dict[str, Sink] = {
         "pandas.read_sql pandas.read_sql_query",
         keyword="sql",
     ),
+    **_many(SQL, "psycopg2.sql.SQL psycopg.sql.SQL", keyword="string"),
     **_many(COMMAND, "os.system os.popen subprocess.getoutput subprocess.getstatusoutput"),
     **_many(COMMAND, "asyncio.create_subprocess_shell pexpect.spawn pexpect.run", keyword="cmd"),
+    **_many(
+        COMMAND,
+        "paramiko.SSHClient.exec_command paramiko.client.SSHClient.exec_command "
+        "fabric.Connection.run fabric.Connection.sudo invoke.run",
+        keyword="command",
+    ),
     **_many(
         COMMAND,
         "asyncio.create_subprocess_exec os.execv os.execvp os.execl os.execlp",
@@ -125,6 +136,14 @@ SINKS: dict[str, Sink] = {
         keyword="url",
     ),
     **_many(URL, "aiohttp.ClientSession.request urllib3.PoolManager.request", 1, "url"),
+    # A client whose base URL the client chooses sends every request there.
+    **_many(URL, "httpx.Client httpx.AsyncClient aiohttp.ClientSession", 99, "base_url"),
+    **_many(
+        URL,
+        "http.client.HTTPConnection http.client.HTTPSConnection smtplib.SMTP smtplib.SMTP_SSL "
+        "ftplib.FTP socket.create_connection",
+        keyword="host",
+    ),
     **_many(
         REDIRECT,
         "fastapi.responses.RedirectResponse starlette.responses.RedirectResponse",
@@ -159,7 +178,31 @@ SINKS: dict[str, Sink] = {
 }
 
 # Methods that run SQL, whatever the receiver (DB-API cursors, sessions, connections, engines).
-SQL_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
+SQL_METHODS = frozenset(
+    {"execute", "executemany", "executescript", "exec_driver_sql", "mogrify", "execute_sql"}
+)
+# Path methods whose result is the receiver extended by their arguments.
+PATH_JOINERS = frozenset({"joinpath", "with_name", "with_stem", "with_suffix"})
+# Methods that put their arguments into their receiver (``parts.append(value)``).
+MUTATORS = frozenset(
+    {"append", "extend", "insert", "appendleft", "extendleft", "write", "writelines"}
+)
+# Methods that run the SQL they are given when it is SQL: raw-query APIs of ``databases``,
+# asyncpg and others, whose names other libraries also use.
+SQL_QUERY_METHODS = frozenset(
+    {"fetch", "fetch_all", "fetch_one", "fetch_val", "fetchrow", "fetchval", "iterate", "query"}
+    | {"raw", "exec", "scalar", "scalars"}
+)
+# First words of SQL statements.
+SQL_STATEMENT = re.compile(
+    r"\s*(select|insert|update|delete|with|replace|merge|create|drop|alter|truncate|call|"
+    r"exec|set|show|pragma|grant|revoke|copy|vacuum|analyze)\b",
+    re.IGNORECASE,
+)
+# Tar archives: ``extractall()`` writes wherever the member names point unless a ``filter``
+# is given (zip files strip ``..`` and absolute names themselves).
+TAR_ARCHIVES = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open"})
+EXTRACTORS = frozenset({"extractall", "extract"})
 # Methods of a path object that touch the file system: the receiver is the dangerous value.
 PATH_METHODS = frozenset(
     {"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir", "iterdir"}
@@ -179,6 +222,11 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "nh3.clean": frozenset({HTML}),
     "urllib.parse.quote": frozenset({PATH, COMMAND, REDIRECT}),
     "urllib.parse.quote_plus": frozenset({PATH, COMMAND, REDIRECT}),
+    **{
+        f"{package}.sql.{name}": frozenset({SQL})
+        for package in ("psycopg2", "psycopg")
+        for name in ("Identifier", "Literal")
+    },
 }
 # Calls whose result carries none of the input's control: numbers, hashes, ids, sizes.
 CLEANSERS = frozenset(
@@ -290,6 +338,12 @@ DEFERRED_CALLS = {
     "anyio.to_thread.run_sync": 0,
     "asyncio.to_thread": 0,
     "run_in_executor": 1,
+    "submit": 0,
 }
+# Decorators of GraphQL resolvers, and the resolver parameters that are not the client's.
+GRAPHQL_FIELDS = frozenset(
+    f"strawberry.{name}" for name in ("field", "mutation", "subscription")
+) | {"strawberry.federation.field", "strawberry.federation.mutation"}
+RESOLVER_CONTEXT = frozenset({"info", "root", "parent", "obj", "_", "self", "cls"})
 # Names of programs that run their ``-c`` argument as a shell command.
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "/bin/sh", "/bin/bash", "/usr/bin/bash"})

@@ -12,11 +12,14 @@ URLs.
 from __future__ import annotations
 
 import ast
+import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from apismith.analysis import guards
 from apismith.analysis import sinks as S
+from apismith.analysis.members import holds_input, member_type
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module, parameter_defaults
 from apismith.project.project import BUILTINS, Project
@@ -25,6 +28,7 @@ from apismith.project.values import last_assignment
 from apismith.project.walk import walk
 
 EMPTY: frozenset[str] = frozenset()
+Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
 # A URL prefix that fixes the scheme and host: what follows cannot change where it points.
 FIXED_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}\\@]+[/?#]")
 PATH_GUARDS = frozenset({"is_relative_to", "commonpath", "realpath", "relative_to", "parents"})
@@ -180,6 +184,8 @@ class Summary:
     sink_params: list[SinkParam] = field(default_factory=list)
     guarded_paths: bool = False
     guarded_urls: bool = False
+    # Parameters a call leaves pinned down (the function raises otherwise), with the kinds.
+    checked: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class TaintEngine:
@@ -212,6 +218,8 @@ class TaintEngine:
         self.hits: list[Hit] = []
         self._seen: set[tuple[str, int, str]] = set()
         self._flows: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
+        self.members: dict[tuple[int, str], str | None] = {}
+        self.resolvers: set[int] = set()
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
         inputs = self.inputs.setdefault(id(function), {})
@@ -219,14 +227,14 @@ class TaintEngine:
         for param in params:
             if param.source in INPUT_SOURCES and not self.safe_type(module, param.annotation):
                 if _pattern_checked(
-                    self._aliased(module, param.annotation), defaults.get(param.name)
+                    self.aliased(module, param.annotation), defaults.get(param.name)
                 ):
                     continue  # FastAPI rejects values that do not match the declared pattern
                 inputs[param.name] = param
             elif param.source == "dependency" and param.dependency is not None:
                 inputs.setdefault(param.name, param)
 
-    def _aliased(self, module: Module, annotation: ast.expr | None) -> ast.expr | None:
+    def aliased(self, module: Module, annotation: ast.expr | None) -> ast.expr | None:
         """An annotation with the type aliases it names spelled out (one level), as a tuple."""
         if annotation is None:
             return None
@@ -271,17 +279,42 @@ class TaintEngine:
     def run(self) -> list[Hit]:
         """Analyse every entry point and return all hits.
 
-        Entry points are path operations, their dependencies and functions that take the
-        request (middleware, exception handlers); the functions they call are summarised on
-        demand, so code no request reaches costs nothing.
+        Entry points are path operations, their dependencies, functions that take the
+        request (middleware, exception handlers) and GraphQL resolvers; the functions they
+        call are summarised on demand, so code no request reaches costs nothing.
         """
-        for module in self.project.modules:
-            if module.is_test:
-                continue
+        modules = [module for module in self.project.modules if not module.is_test]
+        for module in modules:
             for function in module.index.functions:
-                if id(function) in self.inputs or _takes_request(function):
+                if self._resolver(module, function):
+                    self.resolvers.add(id(function))
+        for module in modules:
+            for function in module.index.functions:
+                key = id(function)
+                if key in self.inputs or key in self.resolvers or _takes_request(function):
                     self.summary(module, function)
         return sorted(self.hits, key=lambda h: (h.module.relpath, h.node.lineno, h.kind))
+
+    def _resolver(self, module: Module, function: Function) -> bool:
+        """Whether a function answers GraphQL queries: its arguments are the client's.
+
+        Strawberry fields and mutations, graphene ``resolve_*`` and ``mutate`` methods,
+        ariadne ``@query.field(...)`` resolvers.
+        """
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = self.project.resolve(module, target) or ""
+            if name in S.GRAPHQL_FIELDS or (
+                name.startswith("ariadne.") and name.endswith(".field")
+            ):
+                return True
+        klass = module.index.method_class.get(id(function))
+        if klass is None or not (function.name.startswith("resolve_") or function.name == "mutate"):
+            return False
+        return any(
+            (self.project.resolve(module, base) or "").startswith("graphene.")
+            for base in klass.bases
+        )
 
     def summary(self, module: Module, function: Function) -> Summary:
         """The summary of ``function``, computed once."""
@@ -325,6 +358,7 @@ class _FunctionFlow:
         self.request_names: set[str] = set()
         self.upload_names: set[str] = set()
         self._recorded: set[tuple[str, str, int, tuple[str, ...]]] = set()
+        self.reader = guards.Reader(lambda e: self.expr(e) is None, self._resolve, self._text)
         inputs = engine.inputs.get(id(function))
         arguments = function.args
         for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
@@ -354,10 +388,41 @@ class _FunctionFlow:
             elif argument.arg not in {"self", "cls"} and not engine.safe_type(
                 module, argument.annotation
             ):
-                self.env[argument.arg] = Taint.of(f"param:{argument.arg}", sanitized)
+                client = id(function) in engine.resolvers and argument.arg not in S.RESOLVER_CONTEXT
+                label = "source" if client else "param"
+                self.env[argument.arg] = Taint.of(f"{label}:{argument.arg}", sanitized)
+        if inputs is None and _takes_self(function) and id(function) in module.index.method_class:
+            # what the object holds: a caller whose object carries client data maps it
+            self.env["self"] = Taint.of("param:self")
 
     def _resolve(self, node: ast.expr) -> str | None:
-        return self.project.resolve(self.module, node, self.scope)
+        found = self.project.resolve(self.module, node, self.scope)
+        if found is None and isinstance(node, ast.Attribute):
+            member = node.value
+            if isinstance(member, ast.Attribute) and _is_self(member.value):
+                owner = self._member_type(member.attr)
+                return f"{owner}.{node.attr}" if owner is not None else None
+        return found
+
+    def _member_type(self, attr: str) -> str | None:
+        """The class of ``self.<attr>`` in this method's class, computed once."""
+        klass = self.module.index.method_class.get(id(self.function))
+        if klass is None:
+            return None
+        key = (id(klass), attr)
+        if key not in self.engine.members:
+            self.engine.members[key] = member_type(self.project, self.module, klass, attr)
+        return self.engine.members[key]
+
+    def _text(self, node: ast.expr) -> str | None:
+        """A constant string, or the pattern a name was compiled from (``re.compile(...)``)."""
+        found = constant_str(self.project, self.module, node)
+        if found is not None or not isinstance(node, ast.Name):
+            return found
+        value = last_assignment(self.function, node) or self.module.bindings.get(node.id)
+        if isinstance(value, ast.Call) and value.args:
+            return constant_str(self.project, self.module, value.args[0])
+        return None
 
     def _dependency_taint(self, param: Param) -> Taint | None:
         dependency = param.dependency
@@ -366,6 +431,10 @@ class _FunctionFlow:
         if dependency.function is None:
             # A form class FastAPI fills from the request body: every field is the client's.
             if dependency.target in REQUEST_FORMS:
+                return Taint.of(f"source:{param.name}")
+            # A dataclass or model without ``__init__``: FastAPI fills its fields from the request.
+            found = self.project.lookup(dependency.target) if dependency.target else None
+            if found is not None and _fields(found[1]):
                 return Taint.of(f"source:{param.name}")
             return None
         owner, function = dependency.function
@@ -379,6 +448,7 @@ class _FunctionFlow:
     def analyse(self) -> Summary:
         for _ in range(2):
             self._block(self.function.body, top=True)
+        self.summary.checked = self._checks_params()
         returned = self.summary.returns
         if returned is not None:
             # A function that checks the paths or URLs it builds hands back checked values.
@@ -395,7 +465,13 @@ class _FunctionFlow:
             self._statement(statement, top)
 
     def _statement(self, node: ast.stmt, top: bool) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            # a closure (a generator for a streaming response) runs with this function's values
+            returns = self.summary.returns
+            self._block(node.body, False)
+            self.summary.returns = returns
+            return
+        if isinstance(node, ast.ClassDef):
             return
         self._scan_calls(node)
         if isinstance(node, ast.Expr):
@@ -404,6 +480,7 @@ class _FunctionFlow:
                 self.summary.returns = _join(self.summary.returns, self.expr(value.value))
             else:
                 self.expr(value)
+                self._checked_by_call(value.value if isinstance(value, ast.Await) else value)
         elif isinstance(node, ast.Assign):
             taint = self.expr(node.value)
             for target in node.targets:
@@ -444,8 +521,18 @@ class _FunctionFlow:
             self._block(node.body, top)
         elif isinstance(node, ast.If | ast.While):
             self.expr(node.test)
-            self._block(node.body, False)
-            self._block(node.orelse, False)
+            when_true, when_false = guards.checks(node.test, self.reader)
+            self._within(when_true, node.body)
+            self._within(when_false, node.orelse)
+            if isinstance(node, ast.If) and guards.leaves(node.body):
+                self._narrow(when_false)
+            elif isinstance(node, ast.If) and not node.orelse:
+                # ``if sort not in ALLOWED: sort = "name"``: a rebound name is known after it
+                self._narrow(guards.rebound(when_false, node.body, self.reader))
+            elif isinstance(node, ast.If) and guards.leaves(node.orelse):
+                self._narrow(when_true)
+        elif isinstance(node, ast.Assert):
+            self._narrow(guards.checks(node.test, self.reader)[0])
         elif isinstance(node, ast.Try):
             self._block(node.body, top)
             for handler in node.handlers:
@@ -455,6 +542,58 @@ class _FunctionFlow:
         elif isinstance(node, ast.Match):
             for case in node.cases:
                 self._block(case.body, False)
+
+    def _checks_params(self) -> dict[str, frozenset[str]]:
+        """Parameters this function pins down: ``if name not in ALLOWED: raise ...`` or
+        ``assert`` at its top level."""
+        arguments = self.function.args
+        params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        found = guards.NOTHING
+        for statement in self.function.body:
+            if isinstance(statement, ast.If) and statement.body:
+                if isinstance(statement.body[-1], ast.Raise):
+                    found = found | guards.checks(statement.test, self.reader)[1]
+            elif isinstance(statement, ast.Assert):
+                found = found | guards.checks(statement.test, self.reader)[0]
+        return {name: kinds for name, kinds in found.names.items() if name in params}
+
+    def _checked_by_call(self, node: ast.expr) -> None:
+        """``ensure_known(host)`` on its own: the names it checks are pinned down after it."""
+        if not isinstance(node, ast.Call):
+            return
+        target = self._target(self._resolve(node.func), node.func)
+        if target is None:
+            return
+        checked = self.engine.summary(target[0], target[1]).checked
+        given = _bound_expressions(node, target[1], isinstance(node.func, ast.Attribute))
+        self._narrow(
+            guards.Checked(
+                {
+                    argument.id: checked[param]
+                    for param, argument in given.items()
+                    if param in checked and isinstance(argument, ast.Name)
+                }
+            )
+        )
+
+    def _narrow(self, checked: guards.Checked) -> dict[str, tuple[Taint, Taint]]:
+        """Make the names a check pinned down safe; return their taint before and after."""
+        changed: dict[str, tuple[Taint, Taint]] = {}
+        for name, kinds in checked.names.items():
+            before = self.env.get(name)
+            if before is not None:
+                after = self.env[name] = before.made_safe(kinds)
+                changed[name] = (before, after)
+        return changed
+
+    def _within(self, checked: guards.Checked, body: list[ast.stmt]) -> None:
+        """Analyse a branch where ``checked`` holds, then undo the narrowing it was not
+        rebound over."""
+        changed = self._narrow(checked)
+        self._block(body, False)
+        for name, (before, after) in changed.items():
+            if self.env.get(name) is after:
+                self.env[name] = before
 
     def _constant_keys(self, node: ast.expr) -> bool:
         """Whether ``node`` is ``d.items()`` of a dict whose keys are all constants."""
@@ -537,8 +676,11 @@ class _FunctionFlow:
             return _join(self.expr(node.body), self.expr(node.orelse))
         if isinstance(node, ast.BoolOp):
             return _join(*(self.expr(value) for value in node.values))
-        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            return _join(*(self.expr(gen.iter) for gen in node.generators))
+        if isinstance(node, Comprehension):
+            self._bind_generators(node)
+            if isinstance(node, ast.DictComp):
+                return _join(self.expr(node.key), self.expr(node.value))
+            return self.expr(node.elt)
         return None
 
     def _attribute(self, node: ast.Attribute) -> Taint | None:
@@ -559,15 +701,32 @@ class _FunctionFlow:
         if isinstance(node.value, ast.Name):
             model = self.engine.routes.classes.get(self.scope.types.get(node.value.id))
             base = base.renamed(f"source:{node.value.id}", f"source:{node.value.id}.{node.attr}")
+            base = base.renamed("param:self", f"param:self.{node.attr}")
+        if model is None and isinstance(node.value, ast.Name):
+            found = self.project.lookup(self.scope.types.get(node.value.id) or "")
+            if found is not None:
+                declared = _fields(found[1]).get(node.attr)
+                if declared is not None and self.engine.safe_type(found[0], declared.annotation):
+                    return None
         if model is not None:
             statement = model.fields.get(node.attr)
             if isinstance(statement, ast.AnnAssign):
-                if self.engine.safe_type(model.module, statement.annotation):
+                if self.engine.safe_type(model.module, statement.annotation) or _pattern_checked(
+                    self.engine.aliased(model.module, statement.annotation), statement.value
+                ):
                     return None
                 field_type = self.project.annotation_type(model.module, statement.annotation)
                 if field_type in S.URL_TYPES:
                     return base.made_safe(S.KINDS - URL_LIKE)
-            return base
+            owner = model.module
+            return base.made_safe(
+                guards.validated(
+                    model.node,
+                    node.attr,
+                    lambda e: self.project.resolve(owner, e),
+                    lambda e: constant_str(self.project, owner, e),
+                )
+            )
         if node.attr in {"name", "stem", "suffix", "suffixes"}:
             return base.made_safe(frozenset({S.PATH}))
         return base
@@ -642,6 +801,12 @@ class _FunctionFlow:
         if callee in S.SANITIZERS:
             inner = _join(*(self.expr(a) for a in arguments))
             return inner.made_safe(S.SANITIZERS[callee]) if inner else None
+        kept = guards.substitution_safe(node, self.reader)
+        if kept is not None:
+            inner = _join(*(self.expr(a) for a in arguments))
+            return inner.made_safe(kept) if inner else None
+        if callee in {"locals", "vars"} and not arguments:
+            return _join(*self.env.values())
         func = node.func
         if callee in URL_BUILDERS and node.args and isinstance(node.args[0], ast.Tuple | ast.List):
             parts = [self.expr(part) for part in node.args[0].elts]
@@ -661,7 +826,14 @@ class _FunctionFlow:
                 return None
             if isinstance(receiver, ast.Name) and receiver.id in self.upload_names:
                 return self._upload(receiver.id, f"{func.attr}()", func.attr)
+            if func.attr in S.MUTATORS and isinstance(receiver, ast.Name):
+                # ``parts.append(value)``: the list now holds the value
+                self._bind(receiver, _join(*(self.expr(a) for a in arguments)), False)
             receiver_taint = self.expr(receiver)
+            method = self._target(callee, func) if receiver_taint is not None else None
+            if method is not None:
+                # a method of an object built from client data: its ``self`` carries them
+                return self._through(node, method[0], method[1], receiver_taint)
             if receiver_taint is not None and _strips_separators(node):
                 return receiver_taint.made_safe(frozenset({S.PATH}))
             if receiver_taint is not None and S.SQL in receiver_taint.sanitized:
@@ -672,27 +844,61 @@ class _FunctionFlow:
                 query = _join(*(self.expr(a) for a in arguments))
                 return receiver_taint | (query.made_safe(URL_LIKE) if query else None)
             if receiver_taint is not None and func.attr not in {"count", "index", "exists"}:
-                return _join(receiver_taint, *(self.expr(a) for a in arguments))
+                taints = [self.expr(a) for a in arguments]
+                if _object_state(receiver_taint) and func.attr not in S.STRING_METHODS:
+                    # ``self.db.fetch(query, values)``: what the object's own members return
+                    # is theirs, not the arguments'
+                    return receiver_taint
+                return _join(receiver_taint, *taints)
             string_receiver = isinstance(receiver, ast.Constant | ast.JoinedStr)
+            if func.attr in S.PATH_JOINERS:
+                return _join(*(self.expr(a) for a in arguments))
             if func.attr in S.STRING_METHODS and (string_receiver or receiver_taint is not None):
                 return self._fixed_prefix(node, _join(*(self.expr(a) for a in arguments)))
-        target = self.project.function(callee)
-        if target is None and isinstance(func, ast.Attribute) and _is_self(func.value):
-            target = self._own_method(func.attr)
+        target = self._target(callee, func)
         if target is not None:
             return self._through(node, target[0], target[1])
+        constructor = self._constructor(callee)
+        if constructor is not None:
+            # sinks of ``__init__``; the object holds what it was given
+            self._through(node, constructor[0], constructor[1], method=True)
         if callee in S.SQL_BUILDERS:
             built = _join(*(self.expr(a) for a in arguments))
             return built.made_safe(frozenset({S.SQL})) if built else None
         sink = S.SINKS.get(callee or "")
         if sink is not None and sink.kind == S.URL:
+            for argument in arguments:
+                self.expr(argument)
             return None  # a response is the remote server's data, not the client's
         if sink is not None and sink.kind == S.SQL:
             inner = _join(*(self.expr(a) for a in arguments))
             return inner.made_safe(frozenset({S.SQL})) if inner else None
+        taints = [self.expr(a) for a in arguments]  # helpers called inside reach their sinks
         if isinstance(func, ast.Attribute) and not _names_module(self.project, self.module, func):
             return None
-        return _join(*(self.expr(a) for a in arguments))
+        return _join(*taints)
+
+    def _target(self, callee: str | None, func: ast.expr) -> tuple[Module, Function] | None:
+        """The project function a call runs: by name, or a method of this one's class."""
+        target = self.project.function(callee)
+        if target is None and isinstance(func, ast.Attribute) and _is_self(func.value):
+            target = self._own_method(func.attr)
+        return target
+
+    def _constructor(self, callee: str | None) -> tuple[Module, Function] | None:
+        """The ``__init__`` of a project class a call constructs."""
+        found = self.project.lookup(callee) if callee else None
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return None
+        init = next(
+            (
+                s
+                for s in found[1].body
+                if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == "__init__"
+            ),
+            None,
+        )
+        return (found[0], init) if init is not None else None
 
     def _own_method(self, name: str) -> tuple[Module, Function] | None:
         """``self.name`` in a method: the method of the enclosing class or of its bases."""
@@ -732,11 +938,26 @@ class _FunctionFlow:
         call = ast.Call(func=function, args=node.args[position + 1 :], keywords=node.keywords)
         return self._through(ast.copy_location(call, node), target[0], target[1])
 
-    def _through(self, node: ast.Call, module: Module, function: Function) -> Taint | None:
-        """Taint of a call into project code, reporting sinks the arguments reach there."""
+    def _through(
+        self,
+        node: ast.Call,
+        module: Module,
+        function: Function,
+        receiver: Taint | None = None,
+        method: bool = False,
+    ) -> Taint | None:
+        """Taint of a call into project code, reporting sinks the arguments reach there.
+
+        ``receiver`` is the taint of the object a method is called on; ``method`` tells that
+        the call passes no ``self`` even though it is not written ``obj.name(...)``.
+        """
         summary = self.engine.summary(module, function)
-        bound = self._bind_arguments(node, function)
-        expressions = _bound_expressions(node, function)
+        method = method or isinstance(node.func, ast.Attribute)
+        bound = self._bind_arguments(node, function, method)
+        if receiver is not None and _takes_self(function):
+            bound["self"] = receiver
+            self._bind_members(node, module, function, summary, bound)
+        expressions = _bound_expressions(node, function, method)
         for entry in summary.sink_params:
             kind = entry.kind
             if self._guarded(kind):
@@ -774,9 +995,35 @@ class _FunctionFlow:
                 result = _join(result, taint.made_safe(returned.safe[f"param:{param}"]))
         return result
 
-    def _bind_arguments(self, node: ast.Call, function: Function) -> dict[str, Taint]:
+    def _bind_members(
+        self,
+        node: ast.Call,
+        module: Module,
+        function: Function,
+        summary: Summary,
+        bound: dict[str, Taint],
+    ) -> None:
+        """Bind the ``self.<attr>`` a method reads to what the receiver holds there: the
+        attribute of a model, or the input an object was built with when its class stores
+        input in that attribute."""
+        labels = {entry.param for entry in summary.sink_params}
+        if summary.returns is not None:
+            labels |= summary.returns.params()
+        klass = module.index.method_class.get(id(function))
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        for label in labels:
+            attr = label.removeprefix("self.") if label.startswith("self.") else ""
+            if not attr or "." in attr or receiver is None or klass is None:
+                continue
+            if holds_input(klass, attr, lambda a: self.engine.safe_type(module, a)):
+                read = ast.copy_location(ast.Attribute(receiver, attr, ast.Load()), node)
+                taint = self.expr(read)
+                if taint is not None:
+                    bound[label] = taint
+
+    def _bind_arguments(self, node: ast.Call, function: Function, method: bool) -> dict[str, Taint]:
         names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-        if names and names[0] in {"self", "cls"} and isinstance(node.func, ast.Attribute):
+        if names and names[0] in {"self", "cls"} and method:
             names = names[1:]
         bound: dict[str, Taint] = {}
         for name, argument in zip(names, node.args, strict=False):
@@ -791,8 +1038,16 @@ class _FunctionFlow:
 
     # -- sinks ---------------------------------------------------------------------------------
 
+    def _bind_generators(self, node: Comprehension) -> None:
+        """Bind a comprehension's targets to what they iterate over."""
+        for generator in node.generators:
+            self._bind(generator.target, self.expr(generator.iter), False)
+
     def _scan_calls(self, statement: ast.stmt) -> None:
         for node in _calls_in(statement):
+            for part in walk(node):
+                if isinstance(part, Comprehension):
+                    self._bind_generators(part)
             self._check_sink(node)
 
     def _check_sink(self, node: ast.Call) -> None:
@@ -801,23 +1056,28 @@ class _FunctionFlow:
             location = _location_header(node)
             if location is not None and not self._guarded(S.REDIRECT):
                 self._check_value(S.REDIRECT, node, self.expr(location))
+        call = node
+        wrapped = self._wrapped(callee, node)
+        if wrapped is not None:
+            callee, call = wrapped
         sink = S.SINKS.get(callee)
         arguments: list[ast.expr | None] = []
         kind: str | None = None
         if sink is not None:
             kind = sink.kind
-            arguments = [_argument(node, sink.argument, sink.keyword)]
+            arguments = [_argument(call, sink.argument, sink.keyword)]
             if sink.also is not None:
-                arguments.append(_argument(node, *sink.also))
-            if sink.when == S.SHELL and not _shell(node):
-                arguments = [_program(arguments[0])]
+                arguments.append(_argument(call, *sink.also))
+            if sink.when == S.SHELL and not _shell(call):
+                arguments = [self._program(arguments[0])]
             elif sink.when == S.EXEC:
-                arguments = [_exec_command(node)]
-            elif sink.when == S.HTML_MEDIA and not _html_media(node):
+                arguments = [_exec_command(call)]
+            elif sink.when == S.HTML_MEDIA and not _html_media(call):
                 return
         elif isinstance(node.func, ast.Attribute):
-            if node.func.attr in S.SQL_METHODS:
-                statement = _argument(node, 0, "statement")
+            method = node.func.attr
+            if method in S.SQL_METHODS or method in S.SQL_QUERY_METHODS:
+                statement = _argument(node, 0, "statement") or _argument(node, 0, "query")
                 if isinstance(statement, ast.Name):
                     # ``stmt = select(...).where(...)`` then ``execute(stmt)``
                     assigned = last_assignment(self.function, statement)
@@ -825,11 +1085,19 @@ class _FunctionFlow:
                         return
                 if not _builds_text(statement):
                     return  # a statement object (select(), CreateSchema()) quotes its own values
+                if method not in S.SQL_METHODS and not self._is_sql(statement):
+                    return
                 kind, arguments = S.SQL, [statement]
-            elif node.func.attr in S.PATH_METHODS:
+            elif method in S.PATH_METHODS:
                 kind, arguments = S.PATH, [node.func.value]
-            elif node.func.attr == "from_string" and _template_engine(callee):
+            elif method == "from_string" and _template_engine(callee):
                 kind, arguments = S.TEMPLATE, [_argument(node, 0, "source")]
+            elif (
+                method in S.EXTRACTORS
+                and callee.rpartition(".")[0] in S.TAR_ARCHIVES
+                and _argument(node, 3, "filter") is None
+            ):
+                kind, arguments = S.ARCHIVE, [node.func.value]
         if kind is None or self._guarded(kind):
             return
         if kind == S.URL and self._guarded_client(node.func):
@@ -837,6 +1105,56 @@ class _FunctionFlow:
         for argument in arguments:
             if argument is not None:
                 self._check_value(kind, node, self.expr(argument), argument)
+
+    def _program(self, argument: ast.expr | None) -> ast.expr | None:
+        """Without a shell only the program is dangerous: the first element of a list, a
+        string split into one whose first word is not fixed, a local bound to either."""
+        if isinstance(argument, ast.Name):
+            argument = last_assignment(self.function, argument)
+        if isinstance(argument, ast.List | ast.Tuple):
+            return _command_of(argument.elts)
+        text = _split_text(argument, self._resolve) if argument is not None else None
+        if text is None:
+            return None
+        built = last_assignment(self.function, text) if isinstance(text, ast.Name) else text
+        first = _string_parts(built or text)[0]
+        fixed = isinstance(first, str) and " " in first.lstrip()
+        return None if fixed else text
+
+    def _wrapped(self, callee: str, node: ast.Call) -> tuple[str, ast.Call] | None:
+        """A call of ``run = functools.partial(subprocess.run, shell=True)`` or of
+        ``run = lambda cmd: os.system(cmd)`` as the call it makes, with this call's arguments
+        in place."""
+        found = self.project.lookup(callee) if callee else None
+        if found is None:
+            return None
+        owner, made = found
+        if isinstance(made, ast.Lambda) and isinstance(made.body, ast.Call):
+            names = [a.arg for a in (*made.args.posonlyargs, *made.args.args)]
+            given = dict(zip(names, node.args, strict=False))
+            given.update({k.arg: k.value for k in node.keywords if k.arg is not None})
+            body = _Substitute(given).visit(copy.deepcopy(made.body))
+            return self.project.resolve(owner, body.func) or "", ast.copy_location(body, node)
+        if not isinstance(made, ast.Call):
+            return None
+        if self.project.resolve(owner, made.func) != "functools.partial" or not made.args:
+            return None
+        wrapped = self.project.resolve(owner, made.args[0]) or ""
+        call = ast.Call(
+            func=made.args[0],
+            args=[*made.args[1:], *node.args],
+            keywords=[*made.keywords, *node.keywords],
+        )
+        return wrapped, ast.copy_location(call, node)
+
+    def _is_sql(self, statement: ast.expr | None) -> bool:
+        """Whether a query argument is SQL text: its constant start is a SQL statement."""
+        if isinstance(statement, ast.Name):
+            statement = last_assignment(self.function, statement)
+        if statement is None:
+            return False
+        first = _string_parts(statement)[0]
+        return isinstance(first, str) and bool(S.SQL_STATEMENT.match(first))
 
     def _guarded(self, kind: str) -> bool:
         """Whether this function checks the values it sends to sinks of ``kind``."""
@@ -926,6 +1244,16 @@ class _FunctionFlow:
             self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
 
 
+class _Substitute(ast.NodeTransformer):
+    """Puts the arguments of a call in place of a lambda's parameters."""
+
+    def __init__(self, given: dict[str, ast.expr]) -> None:
+        self.given = given
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.given.get(node.id, node) if isinstance(node.ctx, ast.Load) else node
+
+
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -945,10 +1273,31 @@ def _is_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id in {"self", "cls"}
 
 
-def _bound_expressions(node: ast.Call, function: Function) -> dict[str, ast.expr]:
+def _fields(node: ast.AST) -> dict[str, ast.AnnAssign]:
+    """The annotated fields a class declares (a dataclass, a model), by name."""
+    if not isinstance(node, ast.ClassDef):
+        return {}
+    return {
+        s.target.id: s
+        for s in node.body
+        if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+    }
+
+
+def _object_state(taint: Taint) -> bool:
+    """Whether a taint is only what the object a method runs on holds."""
+    return all(label == "param:self" or label.startswith("param:self.") for label in taint.safe)
+
+
+def _takes_self(function: Function) -> bool:
+    arguments = function.args.posonlyargs or function.args.args
+    return bool(arguments) and arguments[0].arg == "self"
+
+
+def _bound_expressions(node: ast.Call, function: Function, method: bool) -> dict[str, ast.expr]:
     """The argument expression a call passes for each named parameter of ``function``."""
     names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-    if names and names[0] in {"self", "cls"} and isinstance(node.func, ast.Attribute):
+    if names and names[0] in {"self", "cls"} and method:
         names = names[1:]
     positional: list[ast.expr] = []
     for argument in node.args:
@@ -992,10 +1341,15 @@ def _shell(node: ast.Call) -> bool:
     )
 
 
-def _program(argument: ast.expr | None) -> ast.expr | None:
-    """Without a shell only the program name is dangerous: the first element of the list."""
-    if isinstance(argument, ast.List | ast.Tuple):
-        return _command_of(argument.elts)
+def _split_text(node: ast.expr, resolve: Callable[[ast.expr], str | None]) -> ast.expr | None:
+    """The string ``text.split()`` or ``shlex.split(text)`` splits into an argument vector."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if resolve(func) == "shlex.split":
+        return node.args[0] if node.args else None
+    if isinstance(func, ast.Attribute) and func.attr == "split":
+        return func.value
     return None
 
 
@@ -1176,6 +1530,8 @@ def _checks_url_prefix(node: ast.Call) -> bool:
         return False
     prefix = node.args[0]
     if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
+        if prefix.value == "/":
+            return False  # ``//evil.example`` starts with "/" too
         return prefix.value.startswith(("/", "http")) or "://" in prefix.value
     return bool(URL_NAME.search(_last_name(func.value))) or not isinstance(prefix, ast.Constant)
 

@@ -3,16 +3,21 @@
 Finds shell commands built from what a client sent and run by `os.system`, `os.popen`,
 `subprocess` with `shell=True`, or `asyncio.create_subprocess_shell`, and list commands whose
 program (or the command after `sh -c`) comes from the client. The flow is followed through
-f-strings, `%`, `.format()`, concatenation, dependencies, background tasks and the project's
-own helpers; `shlex.quote()` makes a value safe.
+f-strings, `%`, `.format()`, concatenation, dependencies, background tasks, `functools.partial`
+and lambda wrappers, objects that keep the command on `self`, and the project's own helpers;
+`cmd.split()` or `shlex.split(cmd)` handed to `subprocess` without a shell lets the client
+pick the program. `shlex.quote()`, an allow-list check and an anchored regular expression
+without wildcards make a value safe, as does `re.sub()` that keeps only letters, digits and
+harmless punctuation.
 
 ## Why is this bad?
 The shell interprets `;`, `|`, `$(...)` and backticks in the value: the client runs any
 command it likes with the server's privileges (CWE-78).
 
 ## Known problems
-A value checked against an allow-list by hand is still reported; suppress with
-`# apismith: ignore[SEC002]` after checking.
+A check made in another function than the one that builds the command is still reported;
+suppress with `# apismith: ignore[SEC002]` after checking. Arguments the client adds after a
+fixed program (option injection) are not reported.
 
 ## Example
 ```python

@@ -4,9 +4,11 @@ Finds file-system paths built from what a client sent and passed to `open()`,
 `aiofiles.open()`, `FileResponse`, `Path.read_text()` and the other `pathlib` file methods,
 `os.remove()`, `os.listdir()` or `shutil`, including `os.path.join(BASE, name)` and
 `BASE / name`. Uploaded files' `filename` counts as client data. A value is safe once reduced
-to its last component (`os.path.basename()`, `Path(x).name`, `secure_filename()`), and a
-function that checks the resolved path (`is_relative_to()`, `commonpath()`, a `realpath()`
-prefix test) is trusted.
+to its last component (`os.path.basename()`, `Path(x).name`, `secure_filename()`), once
+checked against an allow-list or an anchored regular expression, or once `re.sub()` has left
+no `/` or `\\` in it; a function that checks the resolved path (`is_relative_to()`,
+`commonpath()`, a `realpath()` prefix test) is trusted. A tar archive the client sent and
+`extractall()` without a `filter` is reported too (its member names are paths).
 
 ## Why is this bad?
 `../` sequences or an absolute path let the client read, overwrite or delete any file the
@@ -59,8 +61,9 @@ inside the base directory.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
-from apismith.analysis.sinks import PATH
+from apismith.analysis.sinks import ARCHIVE, PATH
 from apismith.findings import Confidence, Severity
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -76,8 +79,14 @@ class PathTraversal(Rule):
     cwe = 22
     fix_title = (
         "Keep only the file name (`os.path.basename()`, `secure_filename()`), or resolve the "
-        "path and check `is_relative_to(BASE)` before using it."
+        "path and check `is_relative_to(BASE)` before using it; extract archives with "
+        "`filter='data'`."
     )
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        return taint_reports(context, PATH, "file path built from {sources}")
+        return chain(
+            taint_reports(context, PATH, "file path built from {sources}"),
+            taint_reports(
+                context, ARCHIVE, "tar archive from {sources} extracted without a `filter`"
+            ),
+        )

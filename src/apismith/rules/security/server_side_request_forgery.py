@@ -1,8 +1,9 @@
 """
 ## What it does
 Finds outgoing HTTP requests (`httpx`, `requests`, `urllib.request`, `aiohttp`, module
-functions and client objects, `async with httpx.AsyncClient() as client` included) whose
-URL the client chose: a query or body value, a pydantic `HttpUrl` field, a header read by a
+functions and client objects, `async with httpx.AsyncClient() as client` included, a client
+built with `base_url=`, `http.client`, `smtplib`, `ftplib` and `socket` connections) whose
+URL or host the client chose: a query or body value, a pydantic `HttpUrl` field, a header read by a
 dependency. A URL whose scheme and host are fixed (`f"https://api.example.com/{id}"`), or a
 relative path on a `base_url` client, is not reported, nor is a function that checks the
 host (`urlparse(url).hostname`, an allow-list, an `is_allowed_host()`-like helper).

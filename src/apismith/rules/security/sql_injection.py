@@ -1,17 +1,22 @@
 """
 ## What it does
 Finds SQL statements built from what a client sent (path, query, body, header or cookie
-parameters, or `request.json()` and friends) and passed to `text()`, `execute()` or a DB-API
-cursor. The flow is followed through assignments, f-strings, `%`, `.format()`, concatenation
-and calls into the project's own functions, and stops at conversions such as `int()`.
+parameters, `request.json()` and friends, GraphQL resolver arguments) and passed to
+`text()`, `execute()`, a DB-API cursor, psycopg's `sql.SQL()`, or the raw-query methods of
+`databases` and asyncpg (`fetch_all()`, `fetchrow()`, ... when given SQL text). The flow is
+followed through assignments, f-strings, `%`, `.format()`, concatenation, lists built with
+`append()` and joined, objects that keep the value on `self`, and calls into the project's
+own functions; it stops at conversions such as `int()`, at an allow-list check
+(`if sort not in SORTABLE: raise ...`) and at an anchored regular expression without
+wildcards (`re.fullmatch(r"[a-z_]+", column)`).
 
 ## Why is this bad?
 The client chooses the SQL that runs: it can read other users' rows, change data or drop
 tables (CWE-89).
 
 ## Known problems
-Values that a project validates by hand (a regular expression, an allow-list) are still
-reported; suppress with `# apismith: ignore[SEC001]` after checking.
+A check made in another function than the one that builds the statement is not seen, nor a
+validator on a pydantic field; suppress with `# apismith: ignore[SEC001]` after checking.
 
 ## Example
 ```python

@@ -70,7 +70,7 @@ from apismith.rules.context import Context
 OBJECT_LOADERS = frozenset(DESERIALIZERS.split()) | {"yaml.unsafe_load", "yaml.unsafe_load_all"}
 YAML_LOADS = frozenset({"yaml.load", "yaml.load_all"})
 # Persistent stores the application keeps for itself: reported only when the client names them.
-FILE_STORES = frozenset({"shelve.open"})
+FILE_STORES = frozenset({"shelve.open", "joblib.load"})
 UNSAFE_LOADERS = frozenset(
     f"yaml.{prefix}{name}"
     for prefix in ("", "C")
