@@ -170,7 +170,7 @@ class Access:
         return None
 
     def _ordinary_roles(self, route: Route, dependency: Dependency) -> bool:
-        """Whether a parameterised role checker only admits ordinary users."""
+        """Whether a parameterised role checker also admits ordinary users."""
         marker = dependency.node
         target = marker.args[0] if isinstance(marker, ast.Call) and marker.args else None
         if isinstance(target, ast.Name):
@@ -178,17 +178,7 @@ class Access:
             target = found[1] if found is not None and isinstance(found[1], ast.Call) else None
         if not isinstance(target, ast.Call):
             return False
-        named: set[str] = set()
-        for argument in [*target.args, *(k.value for k in target.keywords)]:
-            for item in walk(argument):
-                if isinstance(item, ast.Name):
-                    named |= set(words(item.id))
-                elif isinstance(item, ast.Attribute):
-                    named |= set(words(item.attr))
-                elif isinstance(item, ast.Constant) and isinstance(item.value, str):
-                    named |= set(words(item.value))
-        if named & PRIVILEGED_ROLES or any(w.startswith(PERMISSION_PREFIXES) for w in named):
-            return False
+        named = _role_words([*target.args, *(k.value for k in target.keywords)])
         return bool(named & ORDINARY_ROLES)
 
     # -- effective authentication ---------------------------------------------------------------
@@ -320,14 +310,42 @@ _SHARED: WeakKeyDictionary[Context, Access] = WeakKeyDictionary()
 
 
 def _has_scopes(node: ast.expr) -> bool:
-    """``Security(dependency, scopes=[...])`` with at least one scope."""
+    """``Security(dependency, scopes=[...])`` asking for a privileged scope (``users:admin``).
+
+    Scopes naming resources and verbs (``wallets:read``, ``items:write``) are granted to
+    ordinary users; scopes that are not literals are given the benefit of the doubt.
+    """
     if not isinstance(node, ast.Call):
         return False
-    return any(
-        keyword.arg == "scopes"
-        and not (isinstance(keyword.value, ast.List) and not keyword.value.elts)
-        for keyword in node.keywords
-    )
+    for keyword in node.keywords:
+        if keyword.arg != "scopes":
+            continue
+        value = keyword.value
+        if not isinstance(value, ast.List | ast.Tuple | ast.Set):
+            return True
+        named = _role_words(value.elts)
+        if named & PRIVILEGED_ROLES or any(w.startswith(PERMISSION_PREFIXES) for w in named):
+            return True
+    return False
+
+
+def _role_words(arguments: list[ast.expr]) -> set[str]:
+    """The words of the roles or scopes listed: ``"admin"``, ``Role.STAFF``, ``"items:write"``.
+
+    Only the leaves count: the class of an enum member (``UserRole.ADMIN``) names no role.
+    """
+    named: set[str] = set()
+    qualifiers: set[int] = set()
+    for argument in arguments:
+        for item in walk(argument):
+            if isinstance(item, ast.Attribute):
+                named |= set(words(item.attr))
+                qualifiers.add(id(item.value))
+            elif isinstance(item, ast.Constant) and isinstance(item.value, str):
+                named |= set(words(item.value))
+            elif isinstance(item, ast.Name) and id(item) not in qualifiers:
+                named |= set(words(item.id))
+    return named
 
 
 def _checks_caller(context: Context, module: Module, function: Function) -> bool:

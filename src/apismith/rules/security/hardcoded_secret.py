@@ -286,6 +286,10 @@ def _assignment(
         value = next((k.value for k in value.keywords if k.arg == "default"), None) or (
             value.args[0] if value.args else None
         )
+    fallback = False
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        # ``os.environ.get("KEY") or "..."``: the literal is what runs when the variable is unset
+        value, fallback = value.values[-1], True
     for target in targets:
         name = _target_name(target)
         if name is not None and _literal_secret(value, name):
@@ -299,9 +303,8 @@ def _assignment(
                     confidence=Confidence.LOW,
                 )
             else:
-                yield Report(
-                    module, value, f"`{ast.unparse(target)}` is assigned a hardcoded secret"
-                )
+                verb = "falls back to" if fallback else "is assigned"
+                yield Report(module, value, f"`{ast.unparse(target)}` {verb} a hardcoded secret")
 
 
 def _call(module: Module, call: ast.Call, callee: str) -> Iterator[Report]:

@@ -237,6 +237,9 @@ CHECK_WORDS = frozenset(
     {"check", "verify", "ensure", "assert", "authorize", "require", "can", "has", "allowed"}
 )
 CAPABILITIES = frozenset({"token", "secret", "code", "signature", "sig", "nonce", "otp"})
+STATE_CALLER_WORDS = frozenset(
+    {"user", "account", "customer", "member", "owner", "principal", "identity", "caller", "sub"}
+)
 BODY_KEYS = frozenset({"id", "uuid", "pk", "username", "email", "slug"})
 NOUN_FILLER = frozenset({"by", "id", "or", "404", "one", "none", "for", "from", "with", "in"})
 
@@ -324,7 +327,7 @@ class InsecureDirectObjectReference(Rule):
         if access.permission_of(route) is not None:
             return
         authenticated = access.auth_of(route) is not None
-        callers = access.caller_params(route)
+        callers = access.caller_params(route) | _caller_state(route)
         keys = Keys(_aliases(handler, ids), bodies)
         checked = _relates(handler, callers, keys)
         for fetch in _fetches(context, module, handler, keys):
@@ -424,8 +427,37 @@ def _aliases(handler: Function, ids: set[str]) -> set[str]:
     return found
 
 
+def _caller_state(route: Route) -> set[str]:
+    """What middleware left on the request about the caller: ``request.state.user_id``,
+    ``request.user`` (written as the expression, which ``_mentions`` matches)."""
+    requests = {p.name for p in route.operation.params if p.source == "request"}
+    found: set[str] = set()
+    for node in walk(route.handler):
+        if not isinstance(node, ast.Attribute):
+            continue
+        inner = node.value
+        on_request = isinstance(inner, ast.Name) and inner.id in requests
+        on_state = (
+            isinstance(inner, ast.Attribute)
+            and inner.attr == "state"
+            and isinstance(inner.value, ast.Name)
+            and inner.value.id in requests
+        )
+        if (on_request and node.attr in {"user", "auth"}) or (
+            on_state and set(words(node.attr)) & STATE_CALLER_WORDS
+        ):
+            found.add(ast.unparse(node))
+    return found
+
+
 def _mentions(node: ast.AST, names: set[str]) -> str | None:
-    return next((n.id for n in walk(node) if isinstance(n, ast.Name) and n.id in names), None)
+    dotted = any("." in name for name in names)
+    for item in walk(node):
+        if isinstance(item, ast.Name) and item.id in names:
+            return item.id
+        if dotted and isinstance(item, ast.Attribute) and (text := ast.unparse(item)) in names:
+            return text
+    return None
 
 
 def _relates(handler: Function, callers: set[str], keys: Keys) -> bool:
@@ -500,7 +532,7 @@ def _fetches(context: Context, module: Module, handler: Function, keys: Keys) ->
             if model is not None:
                 yield Fetch(node, model, key)
                 continue
-        if words(short)[:1] and words(short)[0] in LOADERS:
+        if words(short)[:1] and words(short)[0] in LOADERS | {"by"}:  # ``repo.by_id(id)``
             model = _helper_model(context, module, node, scope.types)
             if model is not None:
                 yield Fetch(node, model, key)

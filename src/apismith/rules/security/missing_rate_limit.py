@@ -8,7 +8,8 @@ it has a slowapi `@limiter.limit(...)` decorator (or any decorator or dependency
 mentions a limit or throttle, such as fastapi-limiter's `Depends(RateLimiter(...))`), when its
 handler counts failed attempts or checks a captcha, or when its application installs a
 rate-limiting middleware (`SlowAPIMiddleware` or any class named like `*RateLimit*`).
-Log-in, sign-up and reset routes that already require a logged-in user are not reported.
+Log-in, sign-up and reset routes that already require a logged-in user are not reported, nor
+are one-time-code routes that take nothing from the client (enrolling in 2FA).
 
 ## Why is this bad?
 Without a limit a client can try passwords, reset codes or one-time codes as fast as the
@@ -174,6 +175,7 @@ CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 WORD = re.compile(r"[a-z0-9]+")
 PATH_PARAM = re.compile(r"^{.*}$")
 WRITES = frozenset({"POST", "PUT", "PATCH"})
+CLIENT_INPUT = frozenset({"path", "query", "body", "form", "header", "cookie", "request"})
 
 
 class MissingRateLimit(Rule):
@@ -197,6 +199,8 @@ class MissingRateLimit(Rule):
                 continue
             if category in NEEDS_ANONYMOUS and _logged_in(route):
                 continue
+            if category == "one-time code" and not _takes_input(route):
+                continue  # enrolling in 2FA or sending a code: there is nothing to guess
             if _limited(route):
                 continue
             seen.add(id(decorator))
@@ -250,6 +254,11 @@ def _logged_in(route: Route) -> bool:
         if dependency.authenticates and not target.endswith(CREDENTIAL_FORMS):
             return True
     return False
+
+
+def _takes_input(route: Route) -> bool:
+    """Whether the client sends the route anything to check: parameters, or the raw request."""
+    return any(param.source in CLIENT_INPUT for param in route.operation.params)
 
 
 def _limited(route: Route) -> bool:

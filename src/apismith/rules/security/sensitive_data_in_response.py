@@ -18,7 +18,8 @@ Fields are judged by name; a field called just `token` (invitation and share lin
 reported, nor are fields typed `SecretStr`, marked `Field(exclude=True)` or listed in
 `response_model_exclude`. Tokens, keys and secrets are reported on user and account models
 only (a webhook's or an OAuth client's secret is shown to whoever manages it), and not on
-login, token and refresh routes, on `POST` routes (a key is shown once when it is created),
+login, token and refresh routes, on `POST` routes (a key or a TOTP secret is shown once when
+it is created),
 or on routes about the caller themselves (`/me`); password hashes and personal data always
 are.
 
@@ -88,12 +89,13 @@ from apismith.rules.security.hardcoded_secret import secret_name
 ALWAYS = re.compile(
     r"^(hashed_|encrypted_|plain_|raw_)?(password|passwd|pwd)(_?hash(ed)?|_digest|_salt)?$"
     r"|^hashed_pw$|^(ssn|social_security(_number)?|(credit_)?card_number|credit_card|cvv|cvc)$"
-    r"|^(private_key|otp|otp_code|otp_secret|totp_secret|mfa_secret)$"
+    r"|^(private_key|otp|otp_code)$"
 )
 CREDENTIALS = re.compile(
     r"^((client|api|app|jwt|signing|webhook|shared)_)?secret(_key)?$"
     r"|^(access|refresh|auth|session|reset|password_reset|verification|api|bearer|id)_token$"
     r"|^(api_?key|apikey|secret_access_key)$"
+    r"|^(otp|totp|mfa)_secret$"
 )
 AUTH_WORDS = frozenset(
     {"login", "token", "refresh", "auth", "signin", "signup", "register", "oauth", "callback"}
@@ -318,7 +320,7 @@ def _returned_records(context: Context, module: Module, handler: Function) -> It
     for node in walk(handler):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
-        value = node.value
+        value = _serialised(context, module, node.value)
         if isinstance(value, ast.Name):
             typed = context.classes.get(scope.types.get(value.id))
             if typed is not None and typed.kind == "orm":
@@ -328,6 +330,18 @@ def _returned_records(context: Context, module: Module, handler: Function) -> It
         model = _loaded_model(context, module, value)
         if model is not None:
             yield model
+
+
+def _serialised(context: Context, module: Module, node: ast.expr) -> ast.expr:
+    """The record behind ``user.__dict__``, ``vars(user)``, ``dict(user)``,
+    ``jsonable_encoder(user)``: every column of it goes out."""
+    if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+        return node.value
+    if isinstance(node, ast.Call) and len(node.args) == 1:
+        name = context.project.resolve(module, node.func) or ""
+        if name in {"vars", "dict"} or name.endswith(".jsonable_encoder"):
+            return node.args[0]
+    return node
 
 
 def _loaded_model(context: Context, module: Module, node: ast.expr) -> ClassInfo | None:
