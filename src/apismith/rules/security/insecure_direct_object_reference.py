@@ -4,7 +4,8 @@ Finds routes that load a record by an id taken from the path (`session.get(Model
 `db.query(Model).filter(Model.id == id).first()`, `select(Model).where(Model.id == id)`,
 `Model.query.get(id)`, a project helper such as `crud.get_item(db, id)`, SQL text run by a
 cursor or a MongoDB `find_one` on a table or collection that other queries of the project
-filter by owner), or by an id-like
+filter by owner, a record of a module-level dict store such as `notes_db[note_id]` whose records
+name an owner), or by an id-like
 field of the request body (`body.username`) before changing the record, and never relate it
 to the caller: no comparison or filter involving the authenticated user (`item.owner_id !=
 user.id`, `.where(Item.owner_id == user.id)`), no call that hands both the record and the user
@@ -142,6 +143,7 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, is_permission_name, words
+from apismith.rules.security._dict_stores import DictStores
 from apismith.rules.security._raw_records import owned_stores, raw_loads
 
 OWNER_FIELDS = frozenset(
@@ -270,7 +272,7 @@ class Keys:
 class Fetch:
     """A load of a record by a key: the call, the model if known, the key it was found by."""
 
-    node: ast.Call
+    node: ast.expr
     model: str | None
     key: str
 
@@ -357,6 +359,26 @@ class InsecureDirectObjectReference(Rule):
                 key = keys.find(argument)
                 if key is not None and not set(words(key)) & CAPABILITIES:
                     yield Fetch(call, store, key)
+        if not checked:
+            yield from _dict_loads(context, route, keys, authenticated)
+
+
+def _dict_loads(context: Context, route: Route, keys: Keys, authenticated: bool) -> Iterator[Fetch]:
+    """The first record of a module-level dict store the handler reads or writes by a path id:
+    a store whose records name an owner, or accounts read by a signed-in caller."""
+    for use in DictStores.of(context).accesses(route.module, route.handler):
+        key = keys.find(use.key)
+        if key is None or key not in keys.ids or set(words(key)) & CAPABILITIES:
+            continue
+        store = use.store
+        owned = bool(store.fields & OWNER_FIELDS)
+        if not (owned or (store.holds_users and authenticated)):
+            continue
+        noun = " ".join(word.removesuffix("s") for word in words(store.name))
+        if route.method == "GET" and _shared(route, noun, store.holds_users):
+            continue
+        yield Fetch(use.node, store.name, key)
+        return
 
 
 def _tenant_scoped(route: Route) -> bool:
@@ -371,7 +393,7 @@ def _tenant_scoped(route: Route) -> bool:
     return False
 
 
-def _changed(handler: Function, fetch: ast.Call) -> bool:
+def _changed(handler: Function, fetch: ast.expr) -> bool:
     """Whether the record a load is bound to is then changed or deleted in the handler."""
     bound = {
         target.id

@@ -3,10 +3,12 @@
 Finds ORM models filled from a whole request body: `Model(**body.model_dump())`,
 `Model(**body.dict())`, `Model(**payload)` with `payload = await request.json()` or a `dict`
 body, `Model.model_validate(body)` for SQLModel tables, `obj.sqlmodel_update(body...)`, and
-`for key, value in body.model_dump().items(): setattr(obj, key, value)` loops, when the body
+`for key, value in body.model_dump().items(): setattr(obj, key, value)` loops, and records of
+module-level dict stores written from a body (`users_db[name] = body.dict()`,
+`notes[note_id].update(body.dict())`), when the body
 can carry a privileged field (`is_admin`, `is_superuser`, `role`, `permissions`, `is_active`,
 `is_verified`, `balance`, `credits`, `plan`, `tier`, role flags such as `is_editor`, references
-to an owner such as `owner_id`, `user_id`, `author_id`, `creator_id`, ...)
+to an owner such as `owner`, `owner_id`, `user_id`, `author_id`, `creator_id`, ...)
 that the model also has, or when the body is an untyped `dict`.
 
 Fields removed with `model_dump(exclude={...})`, kept out with `include={...}`, or set
@@ -108,6 +110,7 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import PRIVILEGED_ROLES, Access, words
+from apismith.rules.security._dict_stores import DictStores, Store
 
 PRIVILEGED = frozenset(
     {
@@ -129,6 +132,7 @@ PRIVILEGED = frozenset(
         "verified",
         "balance",
         "credits",
+        "owner",
         "owner_id",
         "user_id",
         "account_id",
@@ -194,21 +198,32 @@ class MassAssignment(Rule):
     def check_project(self, context: Context) -> Iterable[Report]:
         access = Access.of(context)
         fed = _helpers_fed_with_bodies(context, access)
+        stores = DictStores.of(context)
+
+        def examined(function: Function | None) -> bool:
+            if function is None:
+                return False
+            routes = context.routes_of(function)
+            if routes:
+                return not all(access.permission_of(route) is not None for route in routes)
+            return id(function) in fed
+
         for module in context.project.modules:
             if module.is_test or not self.applies(module):
                 continue
             for call, function in module.index.calls:
-                if function is None:
-                    continue
-                routes = context.routes_of(function)
-                if routes:
-                    if all(access.permission_of(route) is not None for route in routes):
-                        continue
-                elif id(function) not in fed:
-                    continue
-                found = self._assignment(context, module, call, function)
-                if found is not None:
-                    yield Report(module, call, found)
+                if examined(function) and function is not None:
+                    found = self._assignment(context, module, call, function)
+                    if found is None:
+                        found = _store_update(context, stores, module, call, function)
+                    if found is not None:
+                        yield Report(module, call, found)
+            if stores.stores:
+                for assign, function in module.index.assigns:
+                    if examined(function) and function is not None:
+                        found = _store_assignment(context, stores, module, assign, function)
+                        if found is not None:
+                            yield Report(module, assign, found)
 
     def _assignment(
         self, context: Context, module: Module, call: ast.Call, function: Function
@@ -246,6 +261,51 @@ class MassAssignment(Rule):
             what = f"`{ast.unparse(func)}` in `{function.name}`"
             return _judge(context, target, source, set(), what)
         return None
+
+
+def _store_update(
+    context: Context, stores: DictStores, module: Module, call: ast.Call, function: Function
+) -> str | None:
+    """``users_db[name].update(body.dict())``: a record of a dict store merged with a body."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "update" and call.args):
+        return None
+    store = stores.record_of(module, function, func.value)
+    if store is None:
+        return None
+    types = context.project.scope(function).types
+    source = _source(context, module, function, call.args[0], types)
+    what = f"`{ast.unparse(func)}` in `{function.name}`"
+    return _judge(context, _record_kind(store), source, set(), what)
+
+
+def _store_assignment(
+    context: Context,
+    stores: DictStores,
+    module: Module,
+    assign: ast.Assign | ast.AnnAssign,
+    function: Function,
+) -> str | None:
+    """``users_db[name] = body.dict()``: a body stored whole as a record of a dict store."""
+    if not isinstance(assign, ast.Assign) or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0]
+    if not isinstance(target, ast.Subscript):
+        return None
+    store = stores.store(module, target.value, function)
+    if store is None:
+        return None
+    types = context.project.scope(function).types
+    source = _source(context, module, function, assign.value, types)
+    if source is not None and source.schema is None and source.fields is None:
+        return None  # an untyped dict kept as it came is the store's own business
+    what = f"`{ast.unparse(target)} = ...` in `{function.name}`"
+    return _judge(context, _record_kind(store), source, set(), what)
+
+
+def _record_kind(store: Store) -> str:
+    """What a store's records are, for judging their fields: ``users_db`` holds ``user``."""
+    return " ".join(word.removesuffix("s") for word in words(store.name))
 
 
 def _helpers_fed_with_bodies(context: Context, access: Access) -> set[int]:

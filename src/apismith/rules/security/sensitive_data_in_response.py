@@ -4,7 +4,8 @@ Finds routes whose response carries a secret: a `response_model` (or, without on
 annotation) with a field named like a password or password hash, a secret, a token or API
 key, a private key, a social security or card number or a one-time code, also in nested
 models; a route without `response_model` that returns an ORM record whose model has such a
-column (`return user` for a `User` with `hashed_password`); and a returned dict literal that
+column (`return user` for a `User` with `hashed_password`), or a record of a module-level dict
+store whose records carry such a key (`return users_db[username]`); and a returned dict literal that
 copies such a value from a record (`{"password": user.hashed_password}`, or
 `user["password_hash"]` of a document); and a route that returns the service's own settings
 (`settings.model_dump()`, when they hold a secret-named field) or `os.environ`.
@@ -84,6 +85,7 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
+from apismith.rules.security._dict_stores import DictStores
 from apismith.rules.security.hardcoded_secret import secret_name
 
 ALWAYS = re.compile(
@@ -134,6 +136,9 @@ class SensitiveDataInResponse(Rule):
         models = _models(context, module, node)
         if not models and (not declared or _is_none(node)):
             models = list(_returned_records(context, module, handler))
+            if not models:
+                yield from _returned_store_records(context, route, credentials)
+                return
         excluded = literal_keys(route.keyword("response_model_exclude"))
         for info in models:
             found = _secret_field(context, info, credentials, excluded, 0)
@@ -169,6 +174,27 @@ class SensitiveDataInResponse(Rule):
                         f"`{route.method} {route.path}` (`{route.handler.name}`) returns "
                         f"`{ast.unparse(value)}` as `{key.value}`",
                     )
+
+
+def _returned_store_records(context: Context, route: Route, credentials: bool) -> Iterator[Report]:
+    """``return users_db[name]``: a record of a module-level dict store with a secret key."""
+    stores = DictStores.of(context)
+    for node in walk(route.handler):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        store = stores.record_of(route.module, route.handler, node.value)
+        if store is None:
+            continue
+        allowed = credentials or not store.holds_users
+        found = next((name for name in sorted(store.fields) if _is_secret(name, allowed)), None)
+        if found is not None:
+            yield Report(
+                route.module,
+                route.operation.decorator,
+                f"`{route.method} {route.path}` (`{route.handler.name}`) returns a record of "
+                f"`{store.name}`, which exposes `{found}`",
+            )
+            return
 
 
 def _record_of(value: ast.expr) -> ast.expr | None:
