@@ -27,7 +27,8 @@ file paths, `Enum` members, and example values in `json_schema_extra` / `example
 Modules under `docs/`, `fixtures/` or `mocks/`, seed scripts and tests are not reviewed.
 Weak defaults such as `"changeme"` are reported: they work until someone overrides them.
 Defaults of pydantic-settings fields are reported (with low confidence) only for signing keys
-and the application's own admin credentials: a forgotten override of a database password
+and the application's own credentials (admin passwords, and keys the project compares requests
+with, `x_api_key != settings.API_KEY`): a forgotten override of a database password
 fails to connect, a forgotten signing key lets anyone forge tokens; a provider's live key
 (`sk_live_...`, `AKIA...`, `ghp_...`) is reported as a default too. Placeholder values
 (`"dummy"`, `"fake"`, `"example"`, `"...-valid"`) are not reported.
@@ -72,6 +73,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from typing import TypeGuard
+from weakref import WeakKeyDictionary
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
@@ -266,6 +268,31 @@ def _literal_secret(node: ast.expr | None, name: str) -> TypeGuard[ast.Constant]
     )
 
 
+def _checked_settings(context: Context) -> set[str]:
+    """Attributes the project compares client input with (``key != settings.API_KEY``,
+    ``compare_digest(token, settings.service_token)``): credentials of the service itself,
+    whose default lets anyone in when a deployment forgets to override it."""
+    found = _CHECKED.get(context)
+    if found is not None:
+        return found
+    found = set()
+    for module in context.project.modules:
+        if module.is_test or not MENTIONS_SECRET.search(module.source):
+            continue
+        for compare, _ in module.index.compares:
+            if all(isinstance(op, ast.Eq | ast.NotEq) for op in compare.ops):
+                operands = [compare.left, *compare.comparators]
+                found |= {o.attr for o in operands if isinstance(o, ast.Attribute)}
+        for call, _ in module.index.calls:
+            if _short_name(call.func) == "compare_digest":
+                found |= {a.attr for a in call.args if isinstance(a, ast.Attribute)}
+    _CHECKED[context] = found
+    return found
+
+
+_CHECKED: WeakKeyDictionary[Context, set[str]] = WeakKeyDictionary()
+
+
 def _unnamed_secret(node: ast.expr | None) -> str | None:
     """A secret recognisable by its value alone, whatever its name: a provider's live key
     (``sk_live_...``, ``AKIA...``) or a URL carrying a password for a host that is not local."""
@@ -327,7 +354,11 @@ def _assignment(
                 yield Report(module, value, f"`{ast.unparse(target)}` holds {found}")
                 continue
         if name is not None and _literal_secret(value, name):
-            if setting and not (SIGNING_KEY.search(name) or PROVIDER_TOKEN.match(str(value.value))):
+            if setting and not (
+                SIGNING_KEY.search(name)
+                or PROVIDER_TOKEN.match(str(value.value))
+                or name in _checked_settings(context)
+            ):
                 continue  # a dev default for a backing service fails closed when not overridden
             if setting:
                 yield Report(
