@@ -296,7 +296,7 @@ class InsecureDirectObjectReference(Rule):
 
     def check_project(self, context: Context) -> Iterable[Report]:
         access = Access.of(context)
-        scoped = _scoping_fields(context)
+        scoped = scoping_fields(context)
         owned = owned_stores(context.project, OWNER_FIELDS)
         reported: set[tuple[str, int]] = set()
         for route in context.routes.routes:
@@ -339,7 +339,7 @@ class InsecureDirectObjectReference(Rule):
                 words(fetch.key)
             ) & CAPABILITIES:
                 continue
-            fields = _owner_fields(context, fetch.model)
+            fields = owner_fields(context, fetch.model)
             if fields is None:
                 continue
             owned = bool(fields & scoped)
@@ -629,7 +629,7 @@ def _helper_model(
     return None
 
 
-def _owner_fields(context: Context, model: str | None) -> set[str] | None:
+def owner_fields(context: Context, model: str | None) -> set[str] | None:
     """Owner-like fields of a model that point at a user or tenant, or None when unreadable."""
     info = context.classes.get(model)
     if info is not None:
@@ -681,7 +681,7 @@ def _points_at(value: ast.expr | None, annotation: ast.expr | None) -> str | Non
     return None
 
 
-def _scoping_fields(context: Context) -> set[str]:
+def scoping_fields(context: Context) -> set[str]:
     """Owner-like fields the project compares or filters on somewhere: its ownership columns."""
     found: set[str] = set()
     for module in context.project.modules:

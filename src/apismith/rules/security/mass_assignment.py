@@ -5,10 +5,10 @@ Finds ORM models filled from a whole request body: `Model(**body.model_dump())`,
 body, `Model.model_validate(body)` for SQLModel tables, `obj.sqlmodel_update(body...)`, and
 `for key, value in body.model_dump().items(): setattr(obj, key, value)` loops, and records of
 module-level dict stores written from a body (`users_db[name] = body.dict()`,
-`notes[note_id].update(body.dict())`), when the body
+`notes[note_id].update(body.dict())`, where an `owner` key also counts), when the body
 can carry a privileged field (`is_admin`, `is_superuser`, `role`, `permissions`, `is_active`,
 `is_verified`, `balance`, `credits`, `plan`, `tier`, role flags such as `is_editor`, references
-to an owner such as `owner`, `owner_id`, `user_id`, `author_id`, `creator_id`, ...)
+to an owner such as `owner_id`, `user_id`, `author_id`, `creator_id`, ...)
 that the model also has, or when the body is an untyped `dict`.
 
 Fields removed with `model_dump(exclude={...})`, kept out with `include={...}`, or set
@@ -132,7 +132,6 @@ PRIVILEGED = frozenset(
         "verified",
         "balance",
         "credits",
-        "owner",
         "owner_id",
         "user_id",
         "account_id",
@@ -276,7 +275,7 @@ def _store_update(
     types = context.project.scope(function).types
     source = _source(context, module, function, call.args[0], types)
     what = f"`{ast.unparse(func)}` in `{function.name}`"
-    return _judge(context, _record_kind(store), source, set(), what)
+    return _judge(context, _record_kind(store), source, set(), what, _owners(store))
 
 
 def _store_assignment(
@@ -300,7 +299,12 @@ def _store_assignment(
     if source is not None and source.schema is None and source.fields is None:
         return None  # an untyped dict kept as it came is the store's own business
     what = f"`{ast.unparse(target)} = ...` in `{function.name}`"
-    return _judge(context, _record_kind(store), source, set(), what)
+    return _judge(context, _record_kind(store), source, set(), what, _owners(store))
+
+
+def _owners(store: Store) -> frozenset[str]:
+    """A store's records name their owner in an ``owner`` key (a username, say)."""
+    return frozenset({"owner"} & store.fields)
 
 
 def _record_kind(store: Store) -> str:
@@ -336,9 +340,15 @@ def _short(qualname: str) -> str:
 
 
 def _judge(
-    context: Context, model: str | None, source: Source | None, explicit: set[str], what: str
+    context: Context,
+    model: str | None,
+    source: Source | None,
+    explicit: set[str],
+    what: str,
+    owners: frozenset[str] = frozenset(),
 ) -> str | None:
-    """A message when ``source`` lets the client set a privileged column of ``model``."""
+    """A message when ``source`` lets the client set a privileged column of ``model`` (or one
+    of ``owners``, fields that say who a record belongs to)."""
     if source is None:
         return None
     if source.fields is None:
@@ -346,7 +356,9 @@ def _judge(
     columns = _columns(context, model)
     kind = set(words(_short(model or "")))
     privileged = {
-        f for f in source.fields if privileged_field(f) and (columns is None or f in columns)
+        f
+        for f in source.fields
+        if (privileged_field(f) or f in owners) and (columns is None or f in columns)
     }
     if not kind & ACCOUNT_MODELS:
         privileged -= ACCOUNT_STATE

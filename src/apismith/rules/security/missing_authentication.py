@@ -3,7 +3,10 @@
 Finds routes that change state (`POST`, `PUT`, `PATCH`, `DELETE`) and have no authenticating
 dependency, in a project whose other routes do authenticate their callers; and `GET` routes
 under an administrative path (`/admin`, `/internal`, `/manage`, `/debug`) or whose handler
-name speaks of privileged data (`list_all_users`, `admin_stats`) that anyone can call.
+name speaks of privileged data (`list_all_users`, `admin_stats`) that anyone can call; and
+`GET` routes that read users' records (the user model, a model with an owner column the project
+scopes its queries by, a dict store of accounts or of owned records) with no authentication
+while other routes of the same router or module require it.
 
 Authentication is looked for everywhere FastAPI applies it: route, router, `include_router`
 and app `dependencies=`, parameter dependencies (also through `Annotated` aliases,
@@ -98,6 +101,7 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, words
+from apismith.rules.security._private_reads import PrivateReads
 
 PUBLIC_WORDS = frozenset(
     {
@@ -191,6 +195,7 @@ class MissingAuthentication(Rule):
                 near.setdefault(route.module.name, via)
                 if via.isidentifier():
                     near[route.router] = near[route.module.name] = via
+        readers = PrivateReads(context)
         operations: dict[int, list[Route]] = {}
         for route in routes:
             operations.setdefault(id(route.operation), []).append(route)
@@ -199,7 +204,17 @@ class MissingAuthentication(Rule):
                 continue
             route = group[0]
             privileged = _privileged_read(route)
-            if (not privileged and route.method not in MUTATING) or _public(context, route):
+            if _public(context, route):
+                continue
+            if not privileged and route.method not in MUTATING:
+                private = readers.model(route) if route.method == "GET" else None
+                if private is None:
+                    continue
+                # Users' records read with no login, where the same router's routes need one.
+                sibling = near.get(route.router) or near.get(route.module.name)
+                if sibling is not None:
+                    label = sibling if sibling.isidentifier() else usual
+                    yield self._report(route, f"users' records (`{private}`)", label)
                 continue
             # An administrative path needs a caller check whatever the rest of the project does.
             admin = privileged == "path"
@@ -220,7 +235,9 @@ class MissingAuthentication(Rule):
                 route.operation.decorator,
                 f"{where} changes state but has no authentication dependency{others}",
             )
-        kind = "an administrative path" if privileged == "path" else "privileged data"
+        kind = {"path": "an administrative path", "name": "privileged data"}.get(
+            privileged or "", privileged
+        )
         return Report(
             route.module,
             route.operation.decorator,
