@@ -126,6 +126,7 @@ class SensitiveDataInResponse(Rule):
             credentials = _credentials_allowed(route)
             yield from self._declared(context, route, credentials)
             yield from self._literals(route, credentials)
+            yield from _nested_records(context, route, credentials)
             yield from _configuration(context, route)
 
     def _declared(self, context: Context, route: Route, credentials: bool) -> Iterator[Report]:
@@ -174,6 +175,37 @@ class SensitiveDataInResponse(Rule):
                         f"`{route.method} {route.path}` (`{route.handler.name}`) returns "
                         f"`{ast.unparse(value)}` as `{key.value}`",
                     )
+
+
+def _nested_records(context: Context, route: Route, credentials: bool) -> Iterator[Report]:
+    """``return {"token": token, "user": user}``: a whole ORM record inside a returned dict."""
+    module, handler = route.module, route.handler
+    types = context.project.scope(handler).types
+    for node in walk(handler):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        for item in walk(node.value):
+            if not isinstance(item, ast.Dict):
+                continue
+            for value in item.values:
+                record = _serialised(context, module, value)
+                if not isinstance(record, ast.Name):
+                    continue
+                info = context.classes.get(types.get(record.id))
+                if info is None:
+                    loaded = last_assigned_anywhere(handler, record.id)
+                    info = _loaded_model(context, module, loaded) if loaded is not None else None
+                if info is None or info.kind != "orm":
+                    continue
+                found = _secret_field(context, info, credentials, set(), 0)
+                if found is not None:
+                    yield Report(
+                        module,
+                        value,
+                        f"`{route.method} {route.path}` (`{handler.name}`) returns the "
+                        f"`{info.name}` record `{record.id}`, which exposes `{found}`",
+                    )
+                    return
 
 
 def _returned_store_records(context: Context, route: Route, credentials: bool) -> Iterator[Report]:
@@ -353,21 +385,32 @@ def _returned_records(context: Context, module: Module, handler: Function) -> It
                 yield typed
                 continue
             value = last_assigned_anywhere(handler, value.id) or value
-        model = _loaded_model(context, module, value)
+        model = _loaded_model(context, module, value) or _constructed(context, module, value)
         if model is not None:
             yield model
 
 
 def _serialised(context: Context, module: Module, node: ast.expr) -> ast.expr:
     """The record behind ``user.__dict__``, ``vars(user)``, ``dict(user)``,
-    ``jsonable_encoder(user)``: every column of it goes out."""
+    ``jsonable_encoder(user)`` or ``JSONResponse(content=...)`` of one: every column goes out."""
     if isinstance(node, ast.Attribute) and node.attr == "__dict__":
         return node.value
-    if isinstance(node, ast.Call) and len(node.args) == 1:
+    if isinstance(node, ast.Call):
         name = context.project.resolve(module, node.func) or ""
-        if name in {"vars", "dict"} or name.endswith(".jsonable_encoder"):
+        if name.endswith("Response"):
+            content = next((k.value for k in node.keywords if k.arg == "content"), None)
+            content = content or (node.args[0] if node.args else None)
+            return _serialised(context, module, content) if content is not None else node
+        if len(node.args) == 1 and (name in {"vars", "dict"} or name.endswith(".jsonable_encoder")):
             return node.args[0]
     return node
+
+
+def _constructed(context: Context, module: Module, node: ast.expr) -> ClassInfo | None:
+    """The schema or model a handler builds and returns: ``return UserInDB(...)``."""
+    if not isinstance(node, ast.Call):
+        return None
+    return context.classes.get(context.project.resolve(module, node.func))
 
 
 def _loaded_model(context: Context, module: Module, node: ast.expr) -> ClassInfo | None:
