@@ -3,7 +3,9 @@
 Finds ORM models filled from a whole request body: `Model(**body.model_dump())`,
 `Model(**body.dict())`, `Model(**payload)` with `payload = await request.json()` or a `dict`
 body, `Model.model_validate(body)` for SQLModel tables, `obj.sqlmodel_update(body...)`, and
-`for key, value in body.model_dump().items(): setattr(obj, key, value)` loops, and records of
+`for key, value in body.model_dump().items(): setattr(obj, key, value)` loops (also over
+`body.model_fields`), `obj.__dict__.update(body.dict())`, SQLAlchemy Core
+`update(Model).values(**body.dict())`, and records of
 module-level dict stores written from a body (`users_db[name] = body.dict()`,
 `notes[note_id].update(body.dict())`, where an `owner` key also counts), when the body
 can carry a privileged field (`is_admin`, `is_superuser`, `role`, `permissions`, `is_active`,
@@ -157,6 +159,7 @@ WRAPPERS = frozenset({"dict", "vars", "jsonable_encoder", "fastapi.encoders.json
 VALIDATORS = frozenset({"model_validate", "parse_obj", "from_orm", "validate"})
 UPDATERS = frozenset({"sqlmodel_update", "update_from_dict"})
 CREATORS = frozenset({"create", "get_or_create", "update_or_create"})
+FIELD_NAMES = frozenset({"model_fields", "__fields__", "model_fields_set", "__fields_set__"})
 UNTYPED = frozenset(
     {"dict", "typing.Dict", "typing.Any", "typing.Mapping", "collections.abc.Mapping"}
 )
@@ -244,8 +247,19 @@ class MassAssignment(Rule):
                 if message is not None:
                     return message
             return None
+        if isinstance(func, ast.Attribute) and func.attr == "values":
+            return _statement_values(context, module, call, function, scope.types)
         if not isinstance(func, ast.Attribute) or not call.args:
             return _setattr_loop(context, module, call, function, scope.types)
+        if (
+            func.attr == "update"
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "__dict__"  # ``user.__dict__.update(body.dict())``
+        ):
+            source = _source(context, module, function, call.args[0], scope.types)
+            target = _bound_model(context, module, function, func.value.value, scope.types)
+            what = f"`{ast.unparse(func)}` in `{function.name}`"
+            return _judge(context, target, source, set(), what)
         if func.attr in VALIDATORS:
             model = _orm_class(context, module, func.value)
             update = next((k.value for k in call.keywords if k.arg == "update"), None)
@@ -576,25 +590,64 @@ def _name(node: ast.expr) -> str:
 def _setattr_loop(
     context: Context, module: Module, call: ast.Call, function: Function, types: dict[str, str]
 ) -> str | None:
-    """``for key, value in body.model_dump().items(): setattr(obj, key, value)``."""
+    """``for key, value in body.model_dump().items(): setattr(obj, key, value)``, and loops over
+    the body's field names: ``for name in body.model_fields: setattr(obj, name, ...)``."""
     if not (isinstance(call.func, ast.Name) and call.func.id == "setattr" and len(call.args) == 3):
         return None
     for loop in _enclosing_loops(function, call):
-        iterator = loop.iter
-        if not (
-            isinstance(iterator, ast.Call)
-            and isinstance(iterator.func, ast.Attribute)
-            and iterator.func.attr == "items"
-            and isinstance(loop.target, ast.Tuple)
-            and loop.target.elts
-            and isinstance(loop.target.elts[0], ast.Name)
-            and _name(call.args[1]) == loop.target.elts[0].id
-        ):
+        data = _looped_data(loop, _name(call.args[1]))
+        if data is None:
             continue
-        source = _source(context, module, function, iterator.func.value, types)
+        source = _source(context, module, function, data, types)
         target = _bound_model(context, module, function, call.args[0], types)
         what = f"`setattr({_name(call.args[0])}, ...)` in `{function.name}`"
         return _judge(context, target, source, set(), what)
+    return None
+
+
+def _looped_data(loop: ast.For | ast.AsyncFor, key: str) -> ast.expr | None:
+    """What a loop whose variable ``key`` names fields walks through: ``body.model_dump()`` of
+    ``.items()`` or ``.keys()``, or the body of ``body.model_fields`` / ``body.__fields__``."""
+    iterator, target = loop.iter, loop.target
+    if isinstance(target, ast.Tuple) and target.elts:
+        if not (_name(target.elts[0]) == key and isinstance(iterator, ast.Call)):
+            return None
+        func = iterator.func
+        return func.value if isinstance(func, ast.Attribute) and func.attr == "items" else None
+    if _name(target) != key or not key:
+        return None
+    if isinstance(iterator, ast.Attribute) and iterator.attr in FIELD_NAMES:
+        return iterator.value
+    if isinstance(iterator, ast.Call) and isinstance(iterator.func, ast.Attribute):
+        if iterator.func.attr == "keys":
+            return iterator.func.value
+        if iterator.func.attr in DUMPS:
+            return iterator
+    return None
+
+
+def _statement_values(
+    context: Context, module: Module, call: ast.Call, function: Function, types: dict[str, str]
+) -> str | None:
+    """``update(User).where(...).values(**body.dict())``: a Core statement's values from a body."""
+    model = None
+    for item in walk(call.func):
+        if isinstance(item, ast.Call) and item.args and item is not call:
+            name = context.project.resolve(module, item.func) or ""
+            if name.rpartition(".")[2] in {"update", "insert"} and name.startswith("sqlalchemy"):
+                model = _orm_class(context, module, item.args[0])
+                if model is not None:
+                    break
+    if model is None:
+        return None
+    explicit = {k.arg for k in call.keywords if k.arg}
+    what = f"`{ast.unparse(call.func)}(...)` in `{function.name}`"
+    for data in [*call.args[:1], *(k.value for k in call.keywords if k.arg is None)]:
+        message = _judge(
+            context, model, _source(context, module, function, data, types), explicit, what
+        )
+        if message is not None:
+            return message
     return None
 
 
