@@ -21,10 +21,10 @@ protected router is one of the most common access-control defects.
 
 ## Known problems
 Routes that are public by design are left out by their path or handler name: login, token,
-sign-up, password reset, verification, refresh, logout, OAuth callbacks, health, readiness and
-metrics probes, and webhooks whose handler verifies a signature (HMAC, `construct_event`); so
-is a `POST` whose body is an account-creation schema (`UserCreate`), which is how sign-up
-works.
+sign-up, password reset, one-time codes, verification, refresh, logout, OAuth callbacks,
+health, readiness and metrics probes, and webhooks whose handler verifies a signature (HMAC,
+`construct_event`); so is a `POST` whose body is an account-creation schema (`UserCreate`),
+which is how sign-up works.
 A route is only reported when its router is wired into an app, and when most state-changing
 routes of the project, or another route of the same router or module, authenticate; routes
 under an administrative path are reported even in a project that authenticates nothing. Access
@@ -102,6 +102,7 @@ from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, words
 from apismith.rules.security._private_reads import PrivateReads
+from apismith.rules.security.missing_rate_limit import credential_category
 
 PUBLIC_WORDS = frozenset(
     {
@@ -268,6 +269,8 @@ def _public(context: Context, route: Route) -> bool:
         or any(set(words(name)) & CAPABILITY_PARAMS for name in route.path_params)
     ):
         return True
+    if credential_category(route) is not None:
+        return True  # log-in, sign-up, reset and one-time-code routes serve anonymous callers
     if WEBHOOK_WORDS & set(found):
         return _verifies_signature(context, route.module, route.handler, 0)
     return route.method == "POST" and _signs_up(route)

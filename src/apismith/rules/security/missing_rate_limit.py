@@ -194,7 +194,7 @@ class MissingRateLimit(Rule):
             decorator = route.operation.decorator
             if route.method not in WRITES or id(decorator) in seen or route.module.is_test:
                 continue
-            category = _category(route)
+            category = credential_category(route)
             if category is None or route.router in covered:
                 continue
             if category in NEEDS_ANONYMOUS and _logged_in(route):
@@ -234,7 +234,8 @@ def _match(words: list[str], from_path: bool) -> str | None:
     return None
 
 
-def _category(route: Route) -> str | None:
+def credential_category(route: Route) -> str | None:
+    """What guessable secret a route takes: log-in, sign-up, password reset, one-time code..."""
     segments = [s for s in route.path.split("/") if s and not PATH_PARAM.match(s)]
     words = [_words(segment) for segment in segments[-2:]]
     if "refresh" in {word for group in words for word in group}:

@@ -18,8 +18,9 @@ and read the answers (CWE-942). Without credentials the data is only as exposed 
 is without a login, which is a smaller risk but rarely the intent.
 
 ## Known problems
-Origins that come from settings or the environment are not known statically and are not
-reported, even when their default is `["*"]`.
+Origins from settings and the environment are known only through their literal defaults (a
+settings field's default, `os.getenv("CORS_ORIGINS", "*").split(",")`); values read at run
+time are not reported.
 
 ## Example
 ```python
@@ -79,6 +80,7 @@ CORS_CLASSES = frozenset(
     {"fastapi.middleware.cors.CORSMiddleware", "starlette.middleware.cors.CORSMiddleware"}
 )
 MIDDLEWARE_CLASSES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
 ATTACKER_ORIGINS = ("https://attacker.invalid", "http://attacker.invalid")
 
 
@@ -248,6 +250,17 @@ def _strings(
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
         strings = [constant_str(project, module, element) for element in node.elts]
         return [string for string in strings if string is not None]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "split"
+        and isinstance(node.func.value, ast.Call)
+        and project.resolve(module, node.func.value.func) in ENV_READERS
+        and len(node.func.value.args) > 1
+    ):
+        # ``os.getenv("CORS_ORIGINS", "*").split(",")``: the default is what runs when unset
+        default = constant_str(project, module, node.func.value.args[1])
+        return [part.strip() for part in default.split(",")] if default is not None else []
     single = constant_str(project, module, node)
     return [single] if single is not None else []
 
