@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from weakref import WeakKeyDictionary
 
 from apismith.project.module import Function, Module
@@ -51,6 +52,7 @@ AUTH_HEADERS = frozenset(
 CREDENTIAL_PARAMS = re.compile(
     r"^(x_)?(authorization|api_?key|(access_|auth_|api_|session_)?token|session(_id)?)$"
 )
+IDENTITY_WORDS = frozenset({"current", "authenticated", "logged", "signed"})
 CALLER_WORDS = frozenset({"user", "principal", "identity", "subject", "caller", "viewer", "me"})
 REQUEST_AUTH_ATTRIBUTES = frozenset({"user", "auth", "session", "principal", "identity"})
 CALLER_PARAM = re.compile(
@@ -67,10 +69,15 @@ def words(name: str) -> list[str]:
 
 
 def is_permission_name(name: str) -> bool:
-    """Whether a name speaks of roles or permissions (``require_admin``, ``PermissionChecker``)."""
-    return any(
-        word.startswith(PERMISSION_PREFIXES) or word in PERMISSION_WORDS for word in words(name)
-    )
+    """Whether a name speaks of roles or permissions (``require_admin``, ``PermissionChecker``).
+
+    A name that says who the caller is (``get_current_staff``, ``current_member``) only counts
+    with a privileged word (``get_current_active_superuser``): staff may be all its users.
+    """
+    found = words(name)
+    if set(found) & IDENTITY_WORDS:
+        return any(word.startswith(PERMISSION_PREFIXES) for word in found)
+    return any(word.startswith(PERMISSION_PREFIXES) or word in PERMISSION_WORDS for word in found)
 
 
 def is_login_form(dependency: Dependency) -> bool:
@@ -180,6 +187,25 @@ class Access:
             return False
         named = _role_words([*target.args, *(k.value for k in target.keywords)])
         return bool(named & ORDINARY_ROLES)
+
+    @cached_property
+    def principal_words(self) -> frozenset[str]:
+        """Names of the ORM models that stand for the caller (``Staff`` of ``get_current_staff``
+        and its table ``staff``): what authenticating dependencies return."""
+        found: set[str] = set()
+        for route in self.context.routes.routes:
+            for dependency in route.all_dependencies:
+                for node in dependency.closure():
+                    if node.function is None or not _authenticates(node):
+                        continue
+                    module, function = node.function
+                    info = self.context.classes.get(
+                        self.project.annotation_type(module, function.returns)
+                    )
+                    if info is not None and info.kind == "orm":
+                        found.add(info.name.lower())
+                        found |= _table_names(info.node)
+        return frozenset(found)
 
     # -- effective authentication ---------------------------------------------------------------
 
@@ -307,6 +333,18 @@ class Access:
 
 
 _SHARED: WeakKeyDictionary[Context, Access] = WeakKeyDictionary()
+
+
+def _table_names(node: ast.ClassDef) -> set[str]:
+    """``__tablename__ = "staff"`` of a model class."""
+    return {
+        statement.value.value.lower()
+        for statement in node.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    }
 
 
 def _has_scopes(node: ast.expr) -> bool:

@@ -344,7 +344,7 @@ class InsecureDirectObjectReference(Rule):
                 continue
             owned = bool(fields & scoped)
             name = (fetch.model or "").rpartition(".")[2].lower()
-            is_user = name in USER_MODELS or name.endswith("user")
+            is_user = name in USER_MODELS or name.endswith("user") or name in access.principal_words
             if not authenticated and not owned:
                 continue
             if not owned and not (is_user and authenticated):
@@ -640,6 +640,7 @@ def owner_fields(context: Context, model: str | None) -> set[str] | None:
             return None
         body = found[1].body
     owned: set[str] = set()
+    principals = Access.of(context).principal_words
     for statement in body:
         if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             name, value, annotation = statement.target.id, statement.value, statement.annotation
@@ -651,10 +652,11 @@ def owner_fields(context: Context, model: str | None) -> set[str] | None:
             name, value, annotation = statement.targets[0].id, statement.value, None
         else:
             continue
-        if name in OWNER_FIELDS:
-            target = _points_at(value, annotation)
-            if target is None or set(words(target)) & OWNER_TARGETS:
-                owned.add(name)
+        target = _points_at(value, annotation)
+        if name in OWNER_FIELDS and (target is None or set(words(target)) & OWNER_TARGETS):
+            owned.add(name)
+        elif target is not None and target.lower() in principals:
+            owned.add(name)  # ``doctor_id`` pointing at the table of the signed-in ``Staff``
     return owned
 
 
@@ -682,17 +684,22 @@ def _points_at(value: ast.expr | None, annotation: ast.expr | None) -> str | Non
 
 
 def scoping_fields(context: Context) -> set[str]:
-    """Owner-like fields the project compares or filters on somewhere: its ownership columns."""
+    """Owner-like fields (and foreign keys) the project compares or filters on somewhere: its
+    ownership columns, once intersected with a model's owner fields."""
     found: set[str] = set()
     for module in context.project.modules:
         if module.is_test:
             continue
         for compare, _ in module.index.compares:
             for side in (compare.left, *compare.comparators):
-                if isinstance(side, ast.Attribute) and side.attr in OWNER_FIELDS:
+                if isinstance(side, ast.Attribute) and _owner_like(side.attr):
                     found.add(side.attr)
         for call, _ in module.index.calls:
             verb = words(_callee_short(call))[:1]
             if verb and verb[0] in QUERY_VERBS:
-                found |= {k.arg for k in call.keywords if k.arg in OWNER_FIELDS}
+                found |= {k.arg for k in call.keywords if k.arg and _owner_like(k.arg)}
     return found
+
+
+def _owner_like(name: str) -> bool:
+    return name in OWNER_FIELDS or name.endswith("_id")

@@ -135,6 +135,8 @@ PRIVILEGED = frozenset(
         "balance",
         "credits",
         "owner_id",
+        "created_by",
+        "created_by_id",
         "user_id",
         "account_id",
         "tenant_id",

@@ -216,12 +216,18 @@ def _words(text: str) -> list[str]:
     return WORD.findall(CAMEL.sub("_", text).lower())
 
 
+def _singular(word: str) -> str:
+    """``resets`` -> ``reset``; ``access`` and ``pass`` keep their s."""
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
 def _match(words: list[str], from_path: bool) -> str | None:
     """The category named by a phrase whose words are all sensitive terms or fillers.
 
     ``token`` names a log-in only as a path (``POST /token``): a handler called
     ``create_api_token`` issues tokens to a caller who is already logged in.
     """
+    words = [_singular(word) for word in words]
     terms = set(words) | {a + b for a, b in itertools.pairwise(words)}
     if not from_path:
         terms.discard("token")
