@@ -53,6 +53,12 @@ CREDENTIAL_PARAMS = re.compile(
     r"^(x_)?(authorization|api_?key|(access_|auth_|api_|session_)?token|session(_id)?)$"
 )
 IDENTITY_WORDS = frozenset({"current", "authenticated", "logged", "signed"})
+# Checks of the caller that the route model's names do not cover: fastapi-jwt-auth's
+# ``Authorize.jwt_required()``, an ``AuthHandler().auth_wrapper`` method, ``decode_token(...)``.
+CALLER_CHECKS = re.compile(
+    r"^(fresh_)?jwt_(refresh_token_)?required$|^auth_wrapper$|^decode_(access_|auth_)?token$"
+    r"|\.auth_wrapper$"
+)
 CALLER_WORDS = frozenset({"user", "principal", "identity", "subject", "caller", "viewer", "me"})
 REQUEST_AUTH_ATTRIBUTES = frozenset({"user", "auth", "session", "principal", "identity"})
 CALLER_PARAM = re.compile(
@@ -100,7 +106,9 @@ def _authenticates(dependency: Dependency) -> bool:
     if is_login_form(dependency):
         return False
     return dependency.authenticates or any(
-        AUTH_NAME.search(name) for node in dependency.closure() for name in dependency_names(node)
+        AUTH_NAME.search(name) or CALLER_CHECKS.search(name)
+        for node in dependency.closure()
+        for name in dependency_names(node)
     )
 
 
@@ -395,6 +403,8 @@ def _checks_caller(context: Context, module: Module, function: Function) -> bool
             name = project.resolve(module, node.func, scope) or _callee_name(node)
             short = name.rpartition(".")[2]
             if name.endswith(("jwt.decode", "jws.verify")) or AUTH_NAME.search(short):
+                return True
+            if CALLER_CHECKS.search(short):
                 return True
             for argument in [*node.args[:1], *(k.value for k in node.keywords)]:
                 text = ast.unparse(argument).rpartition(".")[2]
