@@ -102,7 +102,7 @@ from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, words
 from apismith.rules.security._private_reads import PrivateReads
-from apismith.rules.security.missing_rate_limit import credential_category
+from apismith.rules.security.missing_rate_limit import credential_category, signs_up
 
 PUBLIC_WORDS = frozenset(
     {
@@ -146,8 +146,6 @@ PUBLIC_WORDS = frozenset(
 )
 PUBLIC_PAIRS = frozenset({("sign", "in"), ("sign", "up"), ("log", "in"), ("log", "out")})
 PASSWORD_RECOVERY = frozenset({"forgot", "reset", "recover", "recovery", "lost"})
-ACCOUNT_WORDS = frozenset({"user", "account", "member", "customer", "profile"})
-CREATE_WORDS = frozenset({"create", "register", "registration", "signup", "new", "in"})
 WEBHOOK_WORDS = frozenset({"webhook", "webhooks", "hook", "hooks", "ipn"})
 CAPABILITY_PARAMS = frozenset({"token", "code", "signature", "sig", "secret", "nonce", "otp"})
 ADMIN_SEGMENTS = frozenset(
@@ -273,16 +271,7 @@ def _public(context: Context, route: Route) -> bool:
         return True  # log-in, sign-up, reset and one-time-code routes serve anonymous callers
     if WEBHOOK_WORDS & set(found):
         return _verifies_signature(context, route.module, route.handler, 0)
-    return route.method == "POST" and _signs_up(route)
-
-
-def _signs_up(route: Route) -> bool:
-    """``POST /users`` with a ``UserCreate`` body: creating an account is how sign-up works."""
-    for param in route.operation.params:
-        schema = set(words((param.type_name or "").rpartition(".")[2]))
-        if param.source == "body" and schema & ACCOUNT_WORDS and schema & CREATE_WORDS:
-            return True
-    return False
+    return route.method == "POST" and signs_up(route)
 
 
 def _verifies_signature(context: Context, module: Module, function: Function, depth: int) -> bool:

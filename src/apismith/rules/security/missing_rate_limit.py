@@ -3,7 +3,8 @@
 Finds path operations that take guessable secrets without rate limiting: log-in and token
 endpoints, sign-up, password reset, one-time codes (OTP, 2FA, MFA) and magic links, judged by
 the last segments of the path and by the handler's name (`POST /auth/login`,
-`POST /token`, `login_for_access_token`, `POST /2fa/verify`). A route counts as limited when
+`POST /token`, `login_for_access_token`, `POST /2fa/verify`), and a `POST` whose body is an
+account-creation schema (`POST /users` with `UserCreate`). A route counts as limited when
 it has a slowapi `@limiter.limit(...)` decorator (or any decorator or dependency whose name
 mentions a limit or throttle, such as fastapi-limiter's `Depends(RateLimiter(...))`), when its
 handler counts failed attempts or checks a captcha, or when its application installs a
@@ -175,6 +176,8 @@ CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 WORD = re.compile(r"[a-z0-9]+")
 PATH_PARAM = re.compile(r"^{.*}$")
 WRITES = frozenset({"POST", "PUT", "PATCH"})
+ACCOUNT_WORDS = frozenset({"user", "account", "member", "customer", "profile"})
+CREATE_WORDS = frozenset({"create", "register", "registration", "signup", "new", "in"})
 CLIENT_INPUT = frozenset({"path", "query", "body", "form", "header", "cookie", "request"})
 
 
@@ -251,7 +254,19 @@ def credential_category(route: Route) -> str | None:
         category = _match(phrase, from_path=True)
         if category is not None:
             return category
-    return _match(_words(route.handler.name), from_path=False)
+    named = _match(_words(route.handler.name), from_path=False)
+    if named is None and route.method == "POST" and signs_up(route):
+        return "sign-up"
+    return named
+
+
+def signs_up(route: Route) -> bool:
+    """``POST /users`` with a ``UserCreate`` body: creating an account is how sign-up works."""
+    for param in route.operation.params:
+        schema = set(_words((param.type_name or "").rpartition(".")[2]))
+        if param.source == "body" and schema & ACCOUNT_WORDS and schema & CREATE_WORDS:
+            return True
+    return False
 
 
 def _logged_in(route: Route) -> bool:
