@@ -3,8 +3,9 @@
 Finds path operations that take guessable secrets without rate limiting: log-in and token
 endpoints, sign-up, password reset, one-time codes (OTP, 2FA, MFA) and magic links, judged by
 the last segments of the path and by the handler's name (`POST /auth/login`,
-`POST /token`, `login_for_access_token`, `POST /2fa/verify`), and a `POST` whose body is an
-account-creation schema (`POST /users` with `UserCreate`). A route counts as limited when
+`POST /token`, `login_for_access_token`, `POST /2fa/verify`), and, in a project without a
+route named for sign-up, a `POST` whose body is an account-creation schema (`POST /users`
+with `UserCreate`). A route counts as limited when
 it has a slowapi `@limiter.limit(...)` decorator (or any decorator or dependency whose name
 mentions a limit or throttle, such as fastapi-limiter's `Depends(RateLimiter(...))`), when its
 handler counts failed attempts or checks a captcha, or when its application installs a
@@ -193,11 +194,17 @@ class MissingRateLimit(Rule):
     def check_project(self, context: Context) -> Iterable[Report]:
         covered = _covered_containers(context)
         seen: set[int] = set()
+        categories = {id(route): credential_category(route) for route in context.routes.routes}
+        # Without a route named for it, sign-up is the POST that creates an account from its
+        # body; where one exists, other account-creating routes are administrative.
+        named_sign_up = "sign-up" in categories.values()
         for route in context.routes.routes:
             decorator = route.operation.decorator
             if route.method not in WRITES or id(decorator) in seen or route.module.is_test:
                 continue
-            category = credential_category(route)
+            category = categories[id(route)]
+            if category is None and not named_sign_up and route.method == "POST":
+                category = "sign-up" if signs_up(route) else None
             if category is None or route.router in covered:
                 continue
             if category in NEEDS_ANONYMOUS and _logged_in(route):
@@ -254,10 +261,7 @@ def credential_category(route: Route) -> str | None:
         category = _match(phrase, from_path=True)
         if category is not None:
             return category
-    named = _match(_words(route.handler.name), from_path=False)
-    if named is None and route.method == "POST" and signs_up(route):
-        return "sign-up"
-    return named
+    return _match(_words(route.handler.name), from_path=False)
 
 
 def signs_up(route: Route) -> bool:
