@@ -13,7 +13,7 @@ from apismith.project.walk import walk
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
 from apismith.rules.security._dict_stores import DictStores, Store
-from apismith.rules.security.insecure_direct_object_reference import (
+from apismith.rules.security._record_loads import (
     OWNER_FIELDS,
     SHARED_CONTENT,
     USER_MODELS,
