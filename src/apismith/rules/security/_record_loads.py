@@ -132,6 +132,7 @@ class Fetch:
     node: ast.expr
     model: str | None
     key: str
+    module: Module | None = None  # where the load is, when not in the handler's module
 
     @property
     def from_body(self) -> bool:

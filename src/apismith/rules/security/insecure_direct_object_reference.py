@@ -141,7 +141,7 @@ from apismith.project.routes import PATH_PARAM, Route
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
-from apismith.rules.security._access import Access, is_permission_name, words
+from apismith.rules.security._access import CALLER_PARAM, Access, is_permission_name, words
 from apismith.rules.security._dict_stores import DictStores
 from apismith.rules.security._raw_records import owned_stores, raw_loads
 from apismith.rules.security._record_loads import (
@@ -188,14 +188,15 @@ class InsecureDirectObjectReference(Rule):
         reported: set[tuple[str, int]] = set()
         for route in context.routes.routes:
             for fetch in self._unchecked(context, access, route, scoped, owned):
-                key = (route.module.relpath, fetch.node.lineno)
+                module = fetch.module or route.module
+                key = (module.relpath, fetch.node.lineno)
                 if key in reported:
                     continue
                 reported.add(key)
                 model = (fetch.model or "record").rpartition(".")[2]
                 who = "the caller" if access.auth_of(route) else "anyone (the route is public)"
                 yield Report(
-                    route.module,
+                    module,
                     fetch.node,
                     f"`{route.method} {route.path}` (`{route.handler.name}`) loads `{model}` by "
                     f"`{fetch.key}` and returns or changes it without checking that it belongs "
@@ -209,7 +210,8 @@ class InsecureDirectObjectReference(Rule):
         arguments = handler.args.posonlyargs + handler.args.args
         ids = {p.name for p in route.operation.params if p.source == "path"}
         bodies = {p.name for p in route.operation.params if p.source == "body"}
-        if not (ids or bodies) or (arguments and arguments[0].arg == "self"):
+        in_path = set(PATH_PARAM.findall(route.path))  # also those only dependencies read
+        if not (in_path or bodies) or (arguments and arguments[0].arg == "self"):
             return
         if _tenant_scoped(route):
             return
@@ -219,35 +221,70 @@ class InsecureDirectObjectReference(Rule):
         callers = access.caller_params(route) | _caller_state(route)
         keys = Keys(_aliases(handler, ids), bodies)
         checked = _relates(handler, callers, keys)
+        if checked:
+            return
         for fetch in fetches(context, module, handler, keys):
-            if checked:
-                return
-            if (fetch.from_body and not _changed(handler, fetch.node)) or set(
-                words(fetch.key)
-            ) & CAPABILITIES:
+            if fetch.from_body and not _changed(handler, fetch.node):
                 continue
-            fields = owner_fields(context, fetch.model)
-            if fields is None:
-                continue
-            owned = bool(fields & scoped)
-            name = (fetch.model or "").rpartition(".")[2].lower()
-            is_user = name in USER_MODELS or name.endswith("user") or name in access.principal_words
-            if not authenticated and not owned:
-                continue
-            if not owned and not (is_user and authenticated):
-                continue
-            if set(words(name)) & TENANT_PARAMS or (
-                route.method == "GET" and _shared(route, name, is_user)
-            ):
-                continue
-            yield fetch
-        if authenticated and not checked:
+            if _judged(context, access, route, fetch, scoped, authenticated):
+                yield fetch
+        for fetch in _dependency_loads(context, route, in_path):
+            if _judged(context, access, route, fetch, scoped, authenticated):
+                yield fetch
+        if authenticated:
             for call, store, argument in raw_loads(handler, stores, OWNER_FIELDS):
                 key = keys.find(argument)
                 if key is not None and not set(words(key)) & CAPABILITIES:
                     yield Fetch(call, store, key)
-        if not checked:
-            yield from _dict_loads(context, route, keys, authenticated)
+        yield from _dict_loads(context, route, keys, authenticated)
+
+
+def _judged(
+    context: Context,
+    access: Access,
+    route: Route,
+    fetch: Fetch,
+    scoped: set[str],
+    authenticated: bool,
+) -> bool:
+    """Whether a load is worth reporting: a record with an owner column the project scopes by
+    (or the user model on an authenticated route), not shared content nor a tenant."""
+    if set(words(fetch.key)) & CAPABILITIES:
+        return False
+    fields = owner_fields(context, fetch.model)
+    if fields is None:
+        return False
+    owned = bool(fields & scoped)
+    name = (fetch.model or "").rpartition(".")[2].lower()
+    is_user = name in USER_MODELS or name.endswith("user") or name in access.principal_words
+    if not owned and not (is_user and authenticated):
+        return False
+    return not (
+        set(words(name)) & TENANT_PARAMS
+        or (route.method == "GET" and _shared(route, name, is_user))
+    )
+
+
+def _dependency_loads(context: Context, route: Route, ids: set[str]) -> Iterator[Fetch]:
+    """``invoice: Invoice = Depends(valid_invoice)``: a dependency that loads the record by the
+    route's path id for the handler and never relates it to the caller either."""
+    for dependency in route.all_dependencies:
+        for node in dependency.closure():
+            if node.function is None:
+                continue
+            module, function = node.function
+            arguments = function.args
+            names = {
+                a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+            }
+            if not ids & names:
+                continue
+            keys = Keys(_aliases(function, ids & names), set())
+            callers = {name for name in names if CALLER_PARAM.match(name)}
+            if _relates(function, callers, keys):
+                continue
+            for fetch in fetches(context, module, function, keys):
+                yield Fetch(fetch.node, fetch.model, fetch.key, module)
 
 
 def _dict_loads(context: Context, route: Route, keys: Keys, authenticated: bool) -> Iterator[Fetch]:
