@@ -21,6 +21,7 @@ from apismith.project.module import Function, Module
 from apismith.project.routes import AUTH_NAME, UNAUTHORIZED, Container, Dependency, Route
 from apismith.project.walk import walk
 from apismith.rules.context import Context
+from apismith.rules.security._middleware_paths import EVERY_PATH, PathScope, path_scope
 
 LOGIN_FORMS = ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
 PERMISSION_PREFIXES = (
@@ -133,6 +134,7 @@ class Access:
             children += [name for _, name in container.mounts]
             for child in children:
                 self.parents.setdefault(child, set()).add(container.qualname)
+        self.scopes: dict[str, PathScope] = {}
         self.guarded = self._guarded_containers()
         self._class_auth: dict[int, str | None] = {}
         self.auth: dict[int, str | None] = {id(r): self._auth(r) for r in context.routes.routes}
@@ -226,7 +228,7 @@ class Access:
         if found is not None:
             return found
         for name in self._ancestors(route.router):
-            if name in self.guarded:
+            if name in self.guarded and self.scopes.get(name, EVERY_PATH).covers(route.path):
                 return self.guarded[name]
         if _checks_caller(self.context, module, handler):
             return f"checks in {handler.name}"
@@ -282,6 +284,9 @@ class Access:
                         container = routes.container_for(module, decorator.func.value, owner)
                         if container is not None:
                             guarded[container.qualname] = f"middleware {function.name}"
+                            self.scopes[container.qualname] = path_scope(
+                                self.project, module, function
+                            )
         return guarded
 
     def _middleware_argument(self, container: Container) -> str | None:
