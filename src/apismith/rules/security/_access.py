@@ -14,11 +14,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import cached_property
 
 from apismith.project.module import Function, Module
 from apismith.project.routes import AUTH_NAME, UNAUTHORIZED, Container, Dependency, Route
 from apismith.project.walk import walk
 from apismith.rules.context import Context
+from apismith.rules.security._middleware_paths import EVERY_PATH, PathScope, path_scope
 
 LOGIN_FORMS = ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
 PERMISSION_PREFIXES = (
@@ -50,6 +52,13 @@ AUTH_HEADERS = frozenset(
 CREDENTIAL_PARAMS = re.compile(
     r"^(x_)?(authorization|api_?key|(access_|auth_|api_|session_)?token|session(_id)?)$"
 )
+IDENTITY_WORDS = frozenset({"current", "authenticated", "logged", "signed"})
+# Checks of the caller that the route model's names do not cover: fastapi-jwt-auth's
+# ``Authorize.jwt_required()``, an ``AuthHandler().auth_wrapper`` method, ``decode_token(...)``.
+CALLER_CHECKS = re.compile(
+    r"^(fresh_)?jwt_(refresh_token_)?required$|^auth_wrapper$|^decode_(access_|auth_)?token$"
+    r"|\.auth_wrapper$"
+)
 CALLER_WORDS = frozenset({"user", "principal", "identity", "subject", "caller", "viewer", "me"})
 REQUEST_AUTH_ATTRIBUTES = frozenset({"user", "auth", "session", "principal", "identity"})
 CALLER_PARAM = re.compile(
@@ -66,10 +75,15 @@ def words(name: str) -> list[str]:
 
 
 def is_permission_name(name: str) -> bool:
-    """Whether a name speaks of roles or permissions (``require_admin``, ``PermissionChecker``)."""
-    return any(
-        word.startswith(PERMISSION_PREFIXES) or word in PERMISSION_WORDS for word in words(name)
-    )
+    """Whether a name speaks of roles or permissions (``require_admin``, ``PermissionChecker``).
+
+    A name that says who the caller is (``get_current_staff``, ``current_member``) only counts
+    with a privileged word (``get_current_active_superuser``): staff may be all its users.
+    """
+    found = words(name)
+    if set(found) & IDENTITY_WORDS:
+        return any(word.startswith(PERMISSION_PREFIXES) for word in found)
+    return any(word.startswith(PERMISSION_PREFIXES) or word in PERMISSION_WORDS for word in found)
 
 
 def is_login_form(dependency: Dependency) -> bool:
@@ -92,7 +106,9 @@ def _authenticates(dependency: Dependency) -> bool:
     if is_login_form(dependency):
         return False
     return dependency.authenticates or any(
-        AUTH_NAME.search(name) for node in dependency.closure() for name in dependency_names(node)
+        AUTH_NAME.search(name) or CALLER_CHECKS.search(name)
+        for node in dependency.closure()
+        for name in dependency_names(node)
     )
 
 
@@ -114,6 +130,7 @@ class Access:
             children += [name for _, name in container.mounts]
             for child in children:
                 self.parents.setdefault(child, set()).add(container.qualname)
+        self.scopes: dict[str, PathScope] = {}
         self.guarded = self._guarded_containers()
         self._class_auth: dict[int, str | None] = {}
         self.auth: dict[int, str | None] = {id(r): self._auth(r) for r in context.routes.routes}
@@ -166,7 +183,7 @@ class Access:
         return None
 
     def _ordinary_roles(self, route: Route, dependency: Dependency) -> bool:
-        """Whether a parameterised role checker only admits ordinary users."""
+        """Whether a parameterised role checker also admits ordinary users."""
         marker = dependency.node
         target = marker.args[0] if isinstance(marker, ast.Call) and marker.args else None
         if isinstance(target, ast.Name):
@@ -174,18 +191,27 @@ class Access:
             target = found[1] if found is not None and isinstance(found[1], ast.Call) else None
         if not isinstance(target, ast.Call):
             return False
-        named: set[str] = set()
-        for argument in [*target.args, *(k.value for k in target.keywords)]:
-            for item in walk(argument):
-                if isinstance(item, ast.Name):
-                    named |= set(words(item.id))
-                elif isinstance(item, ast.Attribute):
-                    named |= set(words(item.attr))
-                elif isinstance(item, ast.Constant) and isinstance(item.value, str):
-                    named |= set(words(item.value))
-        if named & PRIVILEGED_ROLES or any(w.startswith(PERMISSION_PREFIXES) for w in named):
-            return False
+        named = _role_words([*target.args, *(k.value for k in target.keywords)])
         return bool(named & ORDINARY_ROLES)
+
+    @cached_property
+    def principal_words(self) -> frozenset[str]:
+        """Names of the ORM models that stand for the caller (``Staff`` of ``get_current_staff``
+        and its table ``staff``): what authenticating dependencies return."""
+        found: set[str] = set()
+        for route in self.context.routes.routes:
+            for dependency in route.all_dependencies:
+                for node in dependency.closure():
+                    if node.function is None or not _authenticates(node):
+                        continue
+                    module, function = node.function
+                    info = self.context.classes.get(
+                        self.project.annotation_type(module, function.returns)
+                    )
+                    if info is not None and info.kind == "orm":
+                        found.add(info.name.lower())
+                        found |= _table_names(info.node)
+        return frozenset(found)
 
     # -- effective authentication ---------------------------------------------------------------
 
@@ -198,7 +224,7 @@ class Access:
         if found is not None:
             return found
         for name in self._ancestors(route.router):
-            if name in self.guarded:
+            if name in self.guarded and self.scopes.get(name, EVERY_PATH).covers(route.path):
                 return self.guarded[name]
         if _checks_caller(self.context, module, handler):
             return f"checks in {handler.name}"
@@ -254,6 +280,9 @@ class Access:
                         container = routes.container_for(module, decorator.func.value, owner)
                         if container is not None:
                             guarded[container.qualname] = f"middleware {function.name}"
+                            self.scopes[container.qualname] = path_scope(
+                                self.project, module, function
+                            )
         return guarded
 
     def _middleware_argument(self, container: Container) -> str | None:
@@ -312,15 +341,55 @@ class Access:
         return None
 
 
+def _table_names(node: ast.ClassDef) -> set[str]:
+    """``__tablename__ = "staff"`` of a model class."""
+    return {
+        statement.value.value.lower()
+        for statement in node.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    }
+
+
 def _has_scopes(node: ast.expr) -> bool:
-    """``Security(dependency, scopes=[...])`` with at least one scope."""
+    """``Security(dependency, scopes=[...])`` asking for a privileged scope (``users:admin``).
+
+    Scopes naming resources and verbs (``wallets:read``, ``items:write``) are granted to
+    ordinary users; scopes that are not literals are given the benefit of the doubt.
+    """
     if not isinstance(node, ast.Call):
         return False
-    return any(
-        keyword.arg == "scopes"
-        and not (isinstance(keyword.value, ast.List) and not keyword.value.elts)
-        for keyword in node.keywords
-    )
+    for keyword in node.keywords:
+        if keyword.arg != "scopes":
+            continue
+        value = keyword.value
+        if not isinstance(value, ast.List | ast.Tuple | ast.Set):
+            return True
+        named = _role_words(value.elts)
+        if named & PRIVILEGED_ROLES or any(w.startswith(PERMISSION_PREFIXES) for w in named):
+            return True
+    return False
+
+
+def _role_words(arguments: list[ast.expr]) -> set[str]:
+    """The words of the roles or scopes listed: ``"admin"``, ``Role.STAFF``, ``"items:write"``.
+
+    Only the leaves count: the class of an enum member (``UserRole.ADMIN``) names no role.
+    """
+    named: set[str] = set()
+    qualifiers: set[int] = set()
+    for argument in arguments:
+        for item in walk(argument):
+            if isinstance(item, ast.Attribute):
+                named |= set(words(item.attr))
+                qualifiers.add(id(item.value))
+            elif isinstance(item, ast.Constant) and isinstance(item.value, str):
+                named |= set(words(item.value))
+            elif isinstance(item, ast.Name) and id(item) not in qualifiers:
+                named |= set(words(item.id))
+    return named
 
 
 def _checks_caller(context: Context, module: Module, function: Function) -> bool:
@@ -332,6 +401,8 @@ def _checks_caller(context: Context, module: Module, function: Function) -> bool
             name = project.resolve(module, node.func, scope) or _callee_name(node)
             short = name.rpartition(".")[2]
             if name.endswith(("jwt.decode", "jws.verify")) or AUTH_NAME.search(short):
+                return True
+            if CALLER_CHECKS.search(short):
                 return True
             for argument in [*node.args[:1], *(k.value for k in node.keywords)]:
                 text = ast.unparse(argument).rpartition(".")[2]

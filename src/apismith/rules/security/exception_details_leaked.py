@@ -6,7 +6,8 @@ Finds exception details sent to the client: `str(e)`, `repr(e)`, `f"...{e}"`, `e
 returns, where `e` is bound by `except Exception as e` (or a database, network, operating
 system or subprocess error). Exception handlers registered for `Exception` (with
 `@app.exception_handler(Exception)`, `app.add_exception_handler` or
-`FastAPI(exception_handlers=...)`) that answer with their exception's text are reported too.
+`FastAPI(exception_handlers=...)`), or for one of those database, network or system errors,
+that answer with their exception's text are reported too.
 Values built from the exception in a local variable first are followed, also when a path
 operation returns them after the `except` block.
 
@@ -170,6 +171,15 @@ class _Scope:
     function: Function | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Handler:
+    """A registered exception handler, what it catches and how sure a leak of it is a defect."""
+
+    function: Function
+    caught: str
+    confidence: Confidence
+
+
 class ExceptionDetailsLeaked(Rule):
     id = "SEC023"
     name = "exception-details-leaked"
@@ -228,7 +238,7 @@ def _later_returns(
                 yield statement, leak
 
 
-def _scopes(project: Project, module: Module, handlers: dict[int, Function]) -> Iterator[_Scope]:
+def _scopes(project: Project, module: Module, handlers: dict[int, _Handler]) -> Iterator[_Scope]:
     """Except blocks (with the name they bind, if it is worth hiding) and exception handlers."""
     for handler, function in module.index.handlers:
         caught = _classify(project, module, handler.type)
@@ -238,10 +248,12 @@ def _scopes(project: Project, module: Module, handlers: dict[int, Function]) -> 
         else:
             label = ast.unparse(handler.type) if handler.type is not None else "the exception"
             yield _Scope(handler.body, set(), label, Confidence.HIGH, function)
-    for function in handlers.values():
+    for registered in handlers.values():
+        function = registered.function
         arguments = [*function.args.posonlyargs, *function.args.args]
         if len(arguments) > 1:
-            yield _Scope(function.body, {arguments[1].arg}, "Exception", Confidence.HIGH, function)
+            names = {arguments[1].arg}
+            yield _Scope(function.body, names, registered.caught, registered.confidence, function)
 
 
 def _classify(
@@ -265,9 +277,10 @@ def _classify(
     return None
 
 
-def _exception_handlers(project: Project, module: Module) -> dict[int, Function]:
-    """Functions this module registers as handlers of ``Exception`` (or HTTP 500)."""
-    found: dict[int, Function] = {}
+def _exception_handlers(project: Project, module: Module) -> dict[int, _Handler]:
+    """Functions this module registers as handlers of ``Exception``, HTTP 500 or errors whose
+    messages describe internals (``sqlite3.Error``, ``SQLAlchemyError``, ``OSError``)."""
+    found: dict[int, _Handler] = {}
     for function in module.index.functions:
         for decorator in function.decorator_list:
             if (
@@ -275,9 +288,9 @@ def _exception_handlers(project: Project, module: Module) -> dict[int, Function]
                 and isinstance(decorator.func, ast.Attribute)
                 and decorator.func.attr == "exception_handler"
                 and decorator.args
-                and _handles_everything(project, module, decorator.args[0])
+                and (caught := _handled(project, module, decorator.args[0])) is not None
             ):
-                found[id(function)] = function
+                found[id(function)] = _Handler(function, *caught)
     for call, _ in module.index.calls:
         pairs: list[tuple[ast.expr | None, ast.expr]] = []
         if isinstance(call.func, ast.Attribute) and call.func.attr == "add_exception_handler":
@@ -288,18 +301,20 @@ def _exception_handlers(project: Project, module: Module) -> dict[int, Function]
             if isinstance(table, ast.Dict):
                 pairs.extend(zip(table.keys, table.values, strict=True))
         for key, value in pairs:
-            if key is None or not _handles_everything(project, module, key):
+            caught = _handled(project, module, key) if key is not None else None
+            if caught is None:
                 continue
             target = project.function(project.resolve(module, value))
             if target is not None and target[0] is module:
-                found[id(target[1])] = target[1]
+                found[id(target[1])] = _Handler(target[1], *caught)
     return found
 
 
-def _handles_everything(project: Project, module: Module, node: ast.expr) -> bool:
+def _handled(project: Project, module: Module, node: ast.expr) -> tuple[str, Confidence] | None:
+    """What a handler registered for ``node`` catches, when its text describes internals."""
     if isinstance(node, ast.Constant):
-        return node.value == 500
-    return project.resolve(module, node) in GENERIC
+        return ("HTTP 500", Confidence.HIGH) if node.value == 500 else None
+    return _classify(project, module, node)
 
 
 def _sinks(

@@ -6,7 +6,10 @@ keyword arguments, parameter defaults and settings fields named like a secret
 `access_key`, `signing_key`, ...), the same keys in dict literals, literal keys passed to
 `jwt.encode` / `jwt.decode`, literal defaults of `os.getenv("SECRET_KEY", "...")` and
 `os.environ.get(...)`, and secret-named values compared with a literal
-(`credentials.password == "letmein"`).
+(`credentials.password == "letmein"`). Whatever the name, a provider's live key
+(`sk_live_...`, `AKIA...`, `ghp_...`) and a connection URL with a password for a host that is
+not local (`"postgresql://app:pw@db.internal/app"`, also passed straight to `create_engine`)
+are reported.
 
 ## Why is this bad?
 Whoever can read the repository, an image or a wheel can sign tokens, call the third-party
@@ -24,7 +27,8 @@ file paths, `Enum` members, and example values in `json_schema_extra` / `example
 Modules under `docs/`, `fixtures/` or `mocks/`, seed scripts and tests are not reviewed.
 Weak defaults such as `"changeme"` are reported: they work until someone overrides them.
 Defaults of pydantic-settings fields are reported (with low confidence) only for signing keys
-and the application's own admin credentials: a forgotten override of a database password
+and the application's own credentials (admin passwords, and keys the project compares requests
+with, `x_api_key != settings.API_KEY`): a forgotten override of a database password
 fails to connect, a forgotten signing key lets anyone forge tokens; a provider's live key
 (`sk_live_...`, `AKIA...`, `ghp_...`) is reported as a default too. Placeholder values
 (`"dummy"`, `"fake"`, `"example"`, `"...-valid"`) are not reported.
@@ -69,6 +73,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from typing import TypeGuard
+from weakref import WeakKeyDictionary
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
@@ -115,6 +120,11 @@ ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z]+$")
 HEADER_NAME = re.compile(r"^X-[A-Za-z0-9-]+$", re.IGNORECASE)
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 URL_CREDENTIALS = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
+URL_PASSWORD = re.compile(
+    r"^[a-z][a-z0-9+.-]*://(?P<user>[^/@\s:]*):(?P<password>[^/@\s]+)@(?P<host>[^/:?\s]+)",
+    re.IGNORECASE,
+)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1"})
 FILE = re.compile(r"\.(pem|key|crt|cer|json|txt|p12|pfx|env|ya?ml|der)$|^(/|\./|\.\./|~/)")
 NOT_SECRETS = frozenset(
     {
@@ -268,6 +278,52 @@ def _literal_secret(node: ast.expr | None, name: str) -> TypeGuard[ast.Constant]
     )
 
 
+def _checked_settings(context: Context) -> set[str]:
+    """Attributes the project compares client input with (``key != settings.API_KEY``,
+    ``compare_digest(token, settings.service_token)``): credentials of the service itself,
+    whose default lets anyone in when a deployment forgets to override it."""
+    found = _CHECKED.get(context)
+    if found is not None:
+        return found
+    found = set()
+    for module in context.project.modules:
+        if module.is_test or not MENTIONS_SECRET.search(module.source):
+            continue
+        for compare, _ in module.index.compares:
+            if all(isinstance(op, ast.Eq | ast.NotEq) for op in compare.ops):
+                operands = [compare.left, *compare.comparators]
+                found |= {o.attr for o in operands if isinstance(o, ast.Attribute)}
+        for call, _ in module.index.calls:
+            if _short_name(call.func) == "compare_digest":
+                found |= {a.attr for a in call.args if isinstance(a, ast.Attribute)}
+    _CHECKED[context] = found
+    return found
+
+
+_CHECKED: WeakKeyDictionary[Context, set[str]] = WeakKeyDictionary()
+
+
+def _unnamed_secret(node: ast.expr | None) -> str | None:
+    """A secret recognisable by its value alone, whatever its name: a provider's live key
+    (``sk_live_...``, ``AKIA...``) or a URL carrying a password for a host that is not local."""
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return None
+    text = node.value.strip()
+    if PROVIDER_TOKEN.match(text):
+        return "a hardcoded provider key"
+    found = URL_PASSWORD.match(text)
+    if found is None:
+        return None
+    user, password, host = found.group("user", "password", "host")
+    if (
+        password.lower() == user.lower()
+        or host.lower() in LOCAL_HOSTS
+        or not secret_value(password, "password")
+    ):
+        return None
+    return "a URL with a hardcoded password"
+
+
 def _short_name(func: ast.expr) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
@@ -296,10 +352,23 @@ def _assignment(
         value = next((k.value for k in value.keywords if k.arg == "default"), None) or (
             value.args[0] if value.args else None
         )
+    fallback = False
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        # ``os.environ.get("KEY") or "..."``: the literal is what runs when the variable is unset
+        value, fallback = value.values[-1], True
     for target in targets:
         name = _target_name(target)
+        if name is not None and not secret_name(name) and not setting:
+            found = _unnamed_secret(value)
+            if found is not None and value is not None:
+                yield Report(module, value, f"`{ast.unparse(target)}` holds {found}")
+                continue
         if name is not None and _literal_secret(value, name):
-            if setting and not (SIGNING_KEY.search(name) or PROVIDER_TOKEN.match(str(value.value))):
+            if setting and not (
+                SIGNING_KEY.search(name)
+                or PROVIDER_TOKEN.match(str(value.value))
+                or name in _checked_settings(context)
+            ):
                 continue  # a dev default for a backing service fails closed when not overridden
             if setting:
                 yield Report(
@@ -309,13 +378,19 @@ def _assignment(
                     confidence=Confidence.LOW,
                 )
             else:
-                yield Report(
-                    module, value, f"`{ast.unparse(target)}` is assigned a hardcoded secret"
-                )
+                verb = "falls back to" if fallback else "is assigned"
+                yield Report(module, value, f"`{ast.unparse(target)}` {verb} a hardcoded secret")
 
 
 def _call(module: Module, call: ast.Call, callee: str) -> Iterator[Report]:
-    """Secret-named keyword arguments, ``jwt.encode`` keys and environment-reader defaults."""
+    """Secret-named keyword arguments, ``jwt.encode`` keys, environment-reader defaults and
+    connection URLs with a password (``create_engine("postgresql://app:pw@db/app")``)."""
+    # A settings field's default (``Field("postgresql://...")``) is judged with its field.
+    found = (
+        _unnamed_secret(call.args[0]) if call.args and _short_name(call.func) != "Field" else None
+    )
+    if found is not None:
+        yield Report(module, call.args[0], f"`{ast.unparse(call.func)}` is given {found}")
     for keyword in call.keywords:
         if keyword.arg is not None and _literal_secret(keyword.value, keyword.arg):
             yield Report(module, keyword.value, f"`{keyword.arg}=` is passed a hardcoded secret")

@@ -4,7 +4,8 @@ Finds routes that load a record by an id taken from the path (`session.get(Model
 `db.query(Model).filter(Model.id == id).first()`, `select(Model).where(Model.id == id)`,
 `Model.query.get(id)`, a project helper such as `crud.get_item(db, id)`, SQL text run by a
 cursor or a MongoDB `find_one` on a table or collection that other queries of the project
-filter by owner), or by an id-like
+filter by owner, a record of a module-level dict store such as `notes_db[note_id]` whose records
+name an owner), or by an id-like
 field of the request body (`body.username`) before changing the record, and never relate it
 to the caller: no comparison or filter involving the authenticated user (`item.owner_id !=
 user.id`, `.where(Item.owner_id == user.id)`), no call that hands both the record and the user
@@ -132,149 +133,40 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from itertools import pairwise, takewhile
+from itertools import pairwise
 
 from apismith.findings import Confidence, Severity
-from apismith.project.module import Function, Module
+from apismith.project.module import Function
 from apismith.project.routes import PATH_PARAM, Route
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
-from apismith.rules.security._access import Access, is_permission_name, words
+from apismith.rules.security._access import CALLER_PARAM, Access, is_permission_name, words
+from apismith.rules.security._dict_stores import DictStores
 from apismith.rules.security._raw_records import owned_stores, raw_loads
+from apismith.rules.security._record_loads import (
+    OWNER_FIELDS,
+    SHARED_CONTENT,
+    USER_MODELS,
+    Fetch,
+    Keys,
+    callee_short,
+    fetches,
+    owner_fields,
+    scoping_fields,
+)
 
-OWNER_FIELDS = frozenset(
-    {
-        "user_id",
-        "owner_id",
-        "owner",
-        "owner_user_id",
-        "user",
-        "account_id",
-        "created_by",
-        "created_by_id",
-        "creator",
-        "creator_id",
-        "author_id",
-        "tenant_id",
-        "customer_id",
-        "organization_id",
-        "org_id",
-        "workspace_id",
-    }
-)
-USER_MODELS = frozenset({"user", "account", "member", "customer", "profile"})
-OWNER_TARGETS = frozenset(
-    {
-        "user",
-        "users",
-        "account",
-        "accounts",
-        "customer",
-        "customers",
-        "member",
-        "members",
-        "profile",
-        "profiles",
-        "owner",
-        "owners",
-        "tenant",
-        "tenants",
-        "organization",
-        "organizations",
-        "org",
-        "orgs",
-        "workspace",
-        "workspaces",
-        "author",
-        "authors",
-        "creator",
-        "creators",
-    }
-)
 TENANT_PARAMS = frozenset(
     {"organization", "org", "tenant", "workspace", "team", "company", "project"}
 )
-SHARED_CONTENT = frozenset(
-    {
-        "post",
-        "article",
-        "comment",
-        "product",
-        "recipe",
-        "review",
-        "event",
-        "tag",
-        "category",
-        "question",
-        "answer",
-        "reply",
-        "thread",
-        "topic",
-        "listing",
-        "course",
-        "lesson",
-        "video",
-        "book",
-        "movie",
-        "song",
-        "track",
-        "album",
-        "page",
-        "story",
-        "poll",
-    }
-)
 PUBLIC_SCHEMA = frozenset({"public", "summary", "brief", "basic", "short", "minimal", "preview"})
-LOADERS = frozenset({"get", "read", "fetch", "find", "load", "retrieve"})
-QUERY_VERBS = LOADERS | {"list", "count", "filter", "query", "search", "select", "where"}
-CHAIN_FILTERS = frozenset(
-    {"filter", "filter_by", "where", "get", "get_or_404", "get_or_none", "find_one", "first_or_404"}
-)
-QUERY_ROOTS = frozenset({"query", "select", "objects"})
 CHECK_WORDS = frozenset(
     {"check", "verify", "ensure", "assert", "authorize", "require", "can", "has", "allowed"}
 )
 CAPABILITIES = frozenset({"token", "secret", "code", "signature", "sig", "nonce", "otp"})
-BODY_KEYS = frozenset({"id", "uuid", "pk", "username", "email", "slug"})
-NOUN_FILLER = frozenset({"by", "id", "or", "404", "one", "none", "for", "from", "with", "in"})
-
-
-@dataclass(frozen=True, slots=True)
-class Keys:
-    """What identifies a record in a request: path ids, and id-like fields of the body."""
-
-    ids: set[str]
-    bodies: set[str]
-
-    def find(self, node: ast.AST) -> str | None:
-        """The first key an expression reads: ``item_id``, ``body.username``."""
-        for item in walk(node):
-            if isinstance(item, ast.Name) and item.id in self.ids:
-                return item.id
-            if (
-                isinstance(item, ast.Attribute)
-                and isinstance(item.value, ast.Name)
-                and item.value.id in self.bodies
-                and (set(words(item.attr)[-1:]) & BODY_KEYS)
-            ):
-                return f"{item.value.id}.{item.attr}"
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    """A load of a record by a key: the call, the model if known, the key it was found by."""
-
-    node: ast.Call
-    model: str | None
-    key: str
-
-    @property
-    def from_body(self) -> bool:
-        """Whether the key is a field of the request body rather than a path parameter."""
-        return "." in self.key
+STATE_CALLER_WORDS = frozenset(
+    {"user", "account", "customer", "member", "owner", "principal", "identity", "caller", "sub"}
+)
 
 
 class InsecureDirectObjectReference(Rule):
@@ -291,19 +183,20 @@ class InsecureDirectObjectReference(Rule):
 
     def check_project(self, context: Context) -> Iterable[Report]:
         access = Access.of(context)
-        scoped = _scoping_fields(context)
+        scoped = scoping_fields(context)
         owned = owned_stores(context.project, OWNER_FIELDS)
         reported: set[tuple[str, int]] = set()
         for route in context.routes.routes:
             for fetch in self._unchecked(context, access, route, scoped, owned):
-                key = (route.module.relpath, fetch.node.lineno)
+                module = fetch.module or route.module
+                key = (module.relpath, fetch.node.lineno)
                 if key in reported:
                     continue
                 reported.add(key)
                 model = (fetch.model or "record").rpartition(".")[2]
                 who = "the caller" if access.auth_of(route) else "anyone (the route is public)"
                 yield Report(
-                    route.module,
+                    module,
                     fetch.node,
                     f"`{route.method} {route.path}` (`{route.handler.name}`) loads `{model}` by "
                     f"`{fetch.key}` and returns or changes it without checking that it belongs "
@@ -317,43 +210,99 @@ class InsecureDirectObjectReference(Rule):
         arguments = handler.args.posonlyargs + handler.args.args
         ids = {p.name for p in route.operation.params if p.source == "path"}
         bodies = {p.name for p in route.operation.params if p.source == "body"}
-        if not (ids or bodies) or (arguments and arguments[0].arg == "self"):
+        in_path = set(PATH_PARAM.findall(route.path))  # also those only dependencies read
+        if not (in_path or bodies) or (arguments and arguments[0].arg == "self"):
             return
         if _tenant_scoped(route):
             return
         if access.permission_of(route) is not None:
             return
         authenticated = access.auth_of(route) is not None
-        callers = access.caller_params(route)
+        callers = access.caller_params(route) | _caller_state(route)
         keys = Keys(_aliases(handler, ids), bodies)
         checked = _relates(handler, callers, keys)
-        for fetch in _fetches(context, module, handler, keys):
-            if checked:
-                return
-            if (fetch.from_body and not _changed(handler, fetch.node)) or set(
-                words(fetch.key)
-            ) & CAPABILITIES:
+        if checked:
+            return
+        for fetch in fetches(context, module, handler, keys):
+            if fetch.from_body and not _changed(handler, fetch.node):
                 continue
-            fields = _owner_fields(context, fetch.model)
-            if fields is None:
-                continue
-            owned = bool(fields & scoped)
-            name = (fetch.model or "").rpartition(".")[2].lower()
-            is_user = name in USER_MODELS or name.endswith("user")
-            if not authenticated and not owned:
-                continue
-            if not owned and not (is_user and authenticated):
-                continue
-            if set(words(name)) & TENANT_PARAMS or (
-                route.method == "GET" and _shared(route, name, is_user)
-            ):
-                continue
-            yield fetch
-        if authenticated and not checked:
+            if _judged(context, access, route, fetch, scoped, authenticated):
+                yield fetch
+        for fetch in _dependency_loads(context, route, in_path):
+            if _judged(context, access, route, fetch, scoped, authenticated):
+                yield fetch
+        if authenticated:
             for call, store, argument in raw_loads(handler, stores, OWNER_FIELDS):
                 key = keys.find(argument)
                 if key is not None and not set(words(key)) & CAPABILITIES:
                     yield Fetch(call, store, key)
+        yield from _dict_loads(context, route, keys, authenticated)
+
+
+def _judged(
+    context: Context,
+    access: Access,
+    route: Route,
+    fetch: Fetch,
+    scoped: set[str],
+    authenticated: bool,
+) -> bool:
+    """Whether a load is worth reporting: a record with an owner column the project scopes by
+    (or the user model on an authenticated route), not shared content nor a tenant."""
+    if set(words(fetch.key)) & CAPABILITIES:
+        return False
+    fields = owner_fields(context, fetch.model)
+    if fields is None:
+        return False
+    owned = bool(fields & scoped)
+    name = (fetch.model or "").rpartition(".")[2].lower()
+    is_user = name in USER_MODELS or name.endswith("user") or name in access.principal_words
+    if not owned and not (is_user and authenticated):
+        return False
+    return not (
+        set(words(name)) & TENANT_PARAMS
+        or (route.method == "GET" and _shared(route, name, is_user))
+    )
+
+
+def _dependency_loads(context: Context, route: Route, ids: set[str]) -> Iterator[Fetch]:
+    """``invoice: Invoice = Depends(valid_invoice)``: a dependency that loads the record by the
+    route's path id for the handler and never relates it to the caller either."""
+    for dependency in route.all_dependencies:
+        for node in dependency.closure():
+            if node.function is None:
+                continue
+            module, function = node.function
+            arguments = function.args
+            names = {
+                a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+            }
+            if not ids & names:
+                continue
+            keys = Keys(_aliases(function, ids & names), set())
+            callers = {name for name in names if CALLER_PARAM.match(name)}
+            if _relates(function, callers, keys):
+                continue
+            for fetch in fetches(context, module, function, keys):
+                yield Fetch(fetch.node, fetch.model, fetch.key, module)
+
+
+def _dict_loads(context: Context, route: Route, keys: Keys, authenticated: bool) -> Iterator[Fetch]:
+    """The first record of a module-level dict store the handler reads or writes by a path id:
+    a store whose records name an owner, or accounts read by a signed-in caller."""
+    for use in DictStores.of(context).accesses(route.module, route.handler):
+        key = keys.find(use.key)
+        if key is None or key not in keys.ids or set(words(key)) & CAPABILITIES:
+            continue
+        store = use.store
+        owned = bool(store.fields & OWNER_FIELDS)
+        if not (owned or (store.holds_users and authenticated)):
+            continue
+        noun = " ".join(word.removesuffix("s") for word in words(store.name))
+        if route.method == "GET" and _shared(route, noun, store.holds_users):
+            continue
+        yield Fetch(use.node, store.name, key)
+        return
 
 
 def _tenant_scoped(route: Route) -> bool:
@@ -368,7 +317,7 @@ def _tenant_scoped(route: Route) -> bool:
     return False
 
 
-def _changed(handler: Function, fetch: ast.Call) -> bool:
+def _changed(handler: Function, fetch: ast.expr) -> bool:
     """Whether the record a load is bound to is then changed or deleted in the handler."""
     bound = {
         target.id
@@ -389,7 +338,7 @@ def _changed(handler: Function, fetch: ast.Call) -> bool:
                 return True
         if (
             isinstance(node, ast.Call)
-            and _callee_short(node) in {"setattr", "delete"}
+            and callee_short(node) in {"setattr", "delete"}
             and any(isinstance(a, ast.Name) and a.id in bound for a in node.args[:1])
         ):
             return True
@@ -424,8 +373,37 @@ def _aliases(handler: Function, ids: set[str]) -> set[str]:
     return found
 
 
+def _caller_state(route: Route) -> set[str]:
+    """What middleware left on the request about the caller: ``request.state.user_id``,
+    ``request.user`` (written as the expression, which ``_mentions`` matches)."""
+    requests = {p.name for p in route.operation.params if p.source == "request"}
+    found: set[str] = set()
+    for node in walk(route.handler):
+        if not isinstance(node, ast.Attribute):
+            continue
+        inner = node.value
+        on_request = isinstance(inner, ast.Name) and inner.id in requests
+        on_state = (
+            isinstance(inner, ast.Attribute)
+            and inner.attr == "state"
+            and isinstance(inner.value, ast.Name)
+            and inner.value.id in requests
+        )
+        if (on_request and node.attr in {"user", "auth"}) or (
+            on_state and set(words(node.attr)) & STATE_CALLER_WORDS
+        ):
+            found.add(ast.unparse(node))
+    return found
+
+
 def _mentions(node: ast.AST, names: set[str]) -> str | None:
-    return next((n.id for n in walk(node) if isinstance(n, ast.Name) and n.id in names), None)
+    dotted = any("." in name for name in names)
+    for item in walk(node):
+        if isinstance(item, ast.Name) and item.id in names:
+            return item.id
+        if dotted and isinstance(item, ast.Attribute) and (text := ast.unparse(item)) in names:
+            return text
+    return None
 
 
 def _relates(handler: Function, callers: set[str], keys: Keys) -> bool:
@@ -462,183 +440,10 @@ def _relates(handler: Function, callers: set[str], keys: Keys) -> bool:
                 return True
             if any(keys.find(part) for part in parts):
                 return True
-            if _callee_short(node) in {"where", "filter", "filter_by"}:
+            if callee_short(node) in {"where", "filter", "filter_by"}:
                 return True
         if isinstance(node, ast.Raise) and node.exc is not None:
             text = ast.unparse(node.exc)
             if "403" in text or "FORBIDDEN" in text:
                 return True
     return False
-
-
-def _callee_short(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
-
-
-def _fetches(context: Context, module: Module, handler: Function, keys: Keys) -> Iterator[Fetch]:
-    """Calls in ``handler`` that load one record by one of ``keys``."""
-    project = context.project
-    scope = project.scope(handler)
-    for node in walk(handler):
-        if not isinstance(node, ast.Call):
-            continue
-        short = _callee_short(node)
-        arguments = [*node.args, *(k.value for k in node.keywords)]
-        key = next((k for a in arguments if (k := keys.find(a)) is not None), None)
-        if key is None:
-            continue
-        if short == "get" and len(node.args) >= 2:
-            model = _model(context, module, node.args[0])
-            if model is not None:
-                yield Fetch(node, model, key)
-                continue
-        if short in CHAIN_FILTERS and isinstance(node.func, ast.Attribute):
-            model = _chain_model(context, module, node.func.value)
-            if model is not None:
-                yield Fetch(node, model, key)
-                continue
-        if words(short)[:1] and words(short)[0] in LOADERS:
-            model = _helper_model(context, module, node, scope.types)
-            if model is not None:
-                yield Fetch(node, model, key)
-
-
-def _model(context: Context, module: Module, node: ast.expr) -> str | None:
-    """The model class an expression names (``Item``, ``models.Item``)."""
-    qualname = context.project.resolve(module, node)
-    if qualname is None:
-        return None
-    info = context.classes.get(qualname)
-    if info is not None:
-        return info.qualname if info.kind == "orm" else None
-    found = context.project.lookup(qualname)
-    return (
-        context.project.canonical(qualname)
-        if found and isinstance(found[1], ast.ClassDef)
-        else None
-    )
-
-
-def _chain_model(context: Context, module: Module, node: ast.expr) -> str | None:
-    """The model at the root of a query chain: ``db.query(M)``, ``select(M)``, ``M.query``."""
-    while True:
-        if isinstance(node, ast.Call):
-            if _callee_short(node) in QUERY_ROOTS and node.args:
-                return _model(context, module, node.args[0])
-            node = node.func
-        elif isinstance(node, ast.Attribute):
-            if node.attr in QUERY_ROOTS:
-                return _model(context, module, node.value)
-            model = _model(context, module, node.value)
-            if model is not None:
-                return model
-            node = node.value
-        elif isinstance(node, ast.Name):
-            return _model(context, module, node)
-        else:
-            return None
-
-
-def _helper_model(
-    context: Context, module: Module, call: ast.Call, types: dict[str, str]
-) -> str | None:
-    """The model a project helper such as ``crud.get_item(db, id)`` loads."""
-    project = context.project
-    qualname = project.resolve(module, call.func, None)
-    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
-        owner = types.get(call.func.value.id)
-        if owner is not None:
-            qualname = f"{owner}.{call.func.attr}"
-    found = project.function(qualname) if qualname else None
-    if found is not None:
-        owner_module, function = found
-        for node in walk(function):
-            if isinstance(node, ast.Call):
-                short = _callee_short(node)
-                loads = (short == "get" and len(node.args) >= 2) or (
-                    short in QUERY_ROOTS and bool(node.args)
-                )
-                model = _model(context, owner_module, node.args[0]) if loads else None
-                if model is not None:
-                    return model
-        returned = project.annotation_type(owner_module, function.returns)
-        if returned is not None and context.classes.get(returned) is not None:
-            return returned
-    noun = "".join(takewhile(lambda w: w not in NOUN_FILLER, words(_callee_short(call))[1:]))
-    names = {noun, noun.removesuffix("s")}
-    for info in context.classes.classes.values():
-        if info.kind == "orm" and info.name.lower() in names:
-            return info.qualname
-    return None
-
-
-def _owner_fields(context: Context, model: str | None) -> set[str] | None:
-    """Owner-like fields of a model that point at a user or tenant, or None when unreadable."""
-    info = context.classes.get(model)
-    if info is not None:
-        body = list(info.fields.values())
-    else:
-        found = context.project.lookup(model) if model else None
-        if found is None or not isinstance(found[1], ast.ClassDef):
-            return None
-        body = found[1].body
-    owned: set[str] = set()
-    for statement in body:
-        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-            name, value, annotation = statement.target.id, statement.value, statement.annotation
-        elif (
-            isinstance(statement, ast.Assign)
-            and len(statement.targets) == 1
-            and isinstance(statement.targets[0], ast.Name)
-        ):
-            name, value, annotation = statement.targets[0].id, statement.value, None
-        else:
-            continue
-        if name in OWNER_FIELDS:
-            target = _points_at(value, annotation)
-            if target is None or set(words(target)) & OWNER_TARGETS:
-                owned.add(name)
-    return owned
-
-
-def _points_at(value: ast.expr | None, annotation: ast.expr | None) -> str | None:
-    """The table or class a foreign key or relationship refers to, when written down."""
-    for node in walk(value) if value is not None else ():
-        if not isinstance(node, ast.Call):
-            continue
-        short = _callee_short(node)
-        if short in {"ForeignKey", "relationship", "Relationship"} and node.args:
-            first = node.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                return first.value.partition(".")[0]
-            return ast.unparse(first).partition(".")[0]
-        for keyword in node.keywords:
-            if keyword.arg == "foreign_key" and isinstance(keyword.value, ast.Constant):
-                return str(keyword.value.value).partition(".")[0]
-    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Mapped"):
-        inner = annotation.slice
-        if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-            return inner.value
-        if isinstance(inner, ast.Name):
-            return inner.id
-    return None
-
-
-def _scoping_fields(context: Context) -> set[str]:
-    """Owner-like fields the project compares or filters on somewhere: its ownership columns."""
-    found: set[str] = set()
-    for module in context.project.modules:
-        if module.is_test:
-            continue
-        for compare, _ in module.index.compares:
-            for side in (compare.left, *compare.comparators):
-                if isinstance(side, ast.Attribute) and side.attr in OWNER_FIELDS:
-                    found.add(side.attr)
-        for call, _ in module.index.calls:
-            verb = words(_callee_short(call))[:1]
-            if verb and verb[0] in QUERY_VERBS:
-                found |= {k.arg for k in call.keywords if k.arg in OWNER_FIELDS}
-    return found

@@ -1,9 +1,10 @@
 """
 ## What it does
 Finds the `random` module (`random.random`, `randint`, `choice`, `choices`, `getrandbits`,
-`randrange`, `sample`, `randbytes`, also on a `random.Random()` instance) and `uuid.uuid1()`
-used to make something that must be unguessable: a token, one-time or verification code,
-password, secret, API key, nonce, salt, session id, CSRF token or reset link. The purpose is
+`randrange`, `sample`, `randbytes`, also on a `random.Random()` instance), `uuid.uuid1()` and
+the clock hashed into a value (`hashlib.md5(f"{email}{time.time()}".encode())`) used to make
+something that must be unguessable: a token, one-time or verification code, password,
+secret, API key, nonce, salt, session id, CSRF token or reset link. The purpose is
 read from the name the value is bound to (a variable, keyword argument or dict key) or, when
 it is returned or used inline, from the name of the enclosing function.
 
@@ -56,6 +57,7 @@ from itertools import pairwise
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
+from apismith.project.project import Project, Scope
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -68,6 +70,16 @@ RANDOM_CALLS = frozenset(
     {f"random.{name}" for name in FUNCTIONS}
     | {f"random.Random.{name}" for name in FUNCTIONS}
     | {"uuid.uuid1", "numpy.random.randint", "numpy.random.choice"}
+)
+# Clock readings: hashed into a token they make it look random while anyone can recompute it.
+CLOCK_CALLS = frozenset(
+    {
+        "time.time",
+        "time.time_ns",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+    }
 )
 SECRET_WORDS = frozenset(
     {
@@ -227,7 +239,8 @@ class InsecureRandomness(Rule):
         for call, function in module.index.calls:
             scope = project.scope(function) if function is not None else None
             callee = project.resolve(module, call.func, scope) or ""
-            if callee not in RANDOM_CALLS or not _makes_characters(call, callee):
+            clock = callee in CLOCK_CALLS
+            if not clock and (callee not in RANDOM_CALLS or not _makes_characters(call, callee)):
                 continue
             if parents is None:
                 parents = {
@@ -235,6 +248,8 @@ class InsecureRandomness(Rule):
                     for node in walk(module.tree)
                     for child in ast.iter_child_nodes(node)
                 }
+            if clock and not _hashed(project, module, call, parents, scope):
+                continue
             target = _bound_name(call, parents)
             decided = purpose(target) if target is not None else None
             if (
@@ -251,6 +266,27 @@ class InsecureRandomness(Rule):
                     call,
                     f"`{ast.unparse(call.func)}` is predictable but makes {what}",
                 )
+
+
+def _hashed(
+    project: Project,
+    module: Module,
+    call: ast.Call,
+    parents: dict[int, ast.AST],
+    scope: Scope | None,
+) -> bool:
+    """Whether the clock reading is hashed into the value (``md5(f"{email}{time.time()}")``):
+    the hash looks random but is as guessable as the time it was made."""
+    node: ast.AST = call
+    while id(node) in parents and not isinstance(node, ast.stmt):
+        node = parents[id(node)]
+        if isinstance(node, ast.Dict | ast.keyword):
+            return False  # a claim or a field next to the value, not its seed
+        if isinstance(node, ast.Call):
+            name = project.resolve(module, node.func, scope) or ""
+            if name.startswith("hashlib."):
+                return True
+    return False
 
 
 def _makes_characters(call: ast.Call, callee: str) -> bool:

@@ -16,12 +16,12 @@ token stays valid forever.
 ## Known problems
 A function that reads unverified claims only to choose the key (by issuer, tenant or key id)
 of a decode that verifies the token in the same function is not reported. Unverified claims read
-elsewhere are reported only from handlers, dependencies and functions named like
-`get_current_user`; a helper that peeks at a token and passes the claims on to an
-authorisation decision in another function is missed. An OpenID Connect ID token received
-straight from the provider's token endpoint may be read without verification; suppress the
-finding there. An authlib or joserfc decode is reported when the same function never calls
-`validate()`, even if its caller does.
+elsewhere are reported only from handlers, dependencies, functions named like
+`get_current_user` and helpers that request code calls and that return the claims; a helper
+that peeks at a token and passes the claims on in another form is missed. An OpenID Connect
+ID token received straight from the provider's token endpoint may be read without
+verification; suppress the finding there. An authlib or joserfc decode is reported when the
+same function never calls `validate()`, even if its caller does.
 
 ## Example
 ```python
@@ -121,7 +121,10 @@ class JwtSignatureNotVerified(Rule):
             elif (
                 callee in UNVERIFIED_CLAIMS
                 and function is not None
-                and _decides_access(context, function)
+                and (
+                    _decides_access(context, function)
+                    or (id(function) in context.request_functions and _returns(function, call))
+                )
                 and not _chooses_key(project, module, function, call)
             ):
                 yield Report(
@@ -273,3 +276,21 @@ def _decides_access(context: Context, function: Function) -> bool:
         or id(function) in context.dependency_functions
         or bool(AUTH_FUNCTION.search(function.name))
     )
+
+
+def _returns(function: Function, call: ast.Call) -> bool:
+    """Whether a helper hands the claims back (``return claims``, ``return claims["sub"]``) to
+    the request code that calls it, where they decide who the caller is."""
+    bound = {
+        target.id
+        for node in walk(function)
+        if isinstance(node, ast.Assign) and node.value is call
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value.value if isinstance(node.value, ast.Subscript) else node.value
+            if value is call or (isinstance(value, ast.Name) and value.id in bound):
+                return True
+    return False

@@ -3,7 +3,11 @@
 Finds ORM models filled from a whole request body: `Model(**body.model_dump())`,
 `Model(**body.dict())`, `Model(**payload)` with `payload = await request.json()` or a `dict`
 body, `Model.model_validate(body)` for SQLModel tables, `obj.sqlmodel_update(body...)`, and
-`for key, value in body.model_dump().items(): setattr(obj, key, value)` loops, when the body
+`for key, value in body.model_dump().items(): setattr(obj, key, value)` loops (also over
+`body.model_fields`), `obj.__dict__.update(body.dict())`, SQLAlchemy Core
+`update(Model).values(**body.dict())`, and records of
+module-level dict stores written from a body (`users_db[name] = body.dict()`,
+`notes[note_id].update(body.dict())`, where an `owner` key also counts), when the body
 can carry a privileged field (`is_admin`, `is_superuser`, `role`, `permissions`, `is_active`,
 `is_verified`, `balance`, `credits`, `plan`, `tier`, role flags such as `is_editor`, references
 to an owner such as `owner_id`, `user_id`, `author_id`, `creator_id`, ...)
@@ -108,6 +112,7 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import PRIVILEGED_ROLES, Access, words
+from apismith.rules.security._dict_stores import DictStores, Store
 
 PRIVILEGED = frozenset(
     {
@@ -130,6 +135,8 @@ PRIVILEGED = frozenset(
         "balance",
         "credits",
         "owner_id",
+        "created_by",
+        "created_by_id",
         "user_id",
         "account_id",
         "tenant_id",
@@ -154,6 +161,7 @@ WRAPPERS = frozenset({"dict", "vars", "jsonable_encoder", "fastapi.encoders.json
 VALIDATORS = frozenset({"model_validate", "parse_obj", "from_orm", "validate"})
 UPDATERS = frozenset({"sqlmodel_update", "update_from_dict"})
 CREATORS = frozenset({"create", "get_or_create", "update_or_create"})
+FIELD_NAMES = frozenset({"model_fields", "__fields__", "model_fields_set", "__fields_set__"})
 UNTYPED = frozenset(
     {"dict", "typing.Dict", "typing.Any", "typing.Mapping", "collections.abc.Mapping"}
 )
@@ -194,21 +202,32 @@ class MassAssignment(Rule):
     def check_project(self, context: Context) -> Iterable[Report]:
         access = Access.of(context)
         fed = _helpers_fed_with_bodies(context, access)
+        stores = DictStores.of(context)
+
+        def examined(function: Function | None) -> bool:
+            if function is None:
+                return False
+            routes = context.routes_of(function)
+            if routes:
+                return not all(access.permission_of(route) is not None for route in routes)
+            return id(function) in fed
+
         for module in context.project.modules:
             if module.is_test or not self.applies(module):
                 continue
             for call, function in module.index.calls:
-                if function is None:
-                    continue
-                routes = context.routes_of(function)
-                if routes:
-                    if all(access.permission_of(route) is not None for route in routes):
-                        continue
-                elif id(function) not in fed:
-                    continue
-                found = self._assignment(context, module, call, function)
-                if found is not None:
-                    yield Report(module, call, found)
+                if examined(function) and function is not None:
+                    found = self._assignment(context, module, call, function)
+                    if found is None:
+                        found = _store_update(context, stores, module, call, function)
+                    if found is not None:
+                        yield Report(module, call, found)
+            if stores.stores:
+                for assign, function in module.index.assigns:
+                    if examined(function) and function is not None:
+                        found = _store_assignment(context, stores, module, assign, function)
+                        if found is not None:
+                            yield Report(module, assign, found)
 
     def _assignment(
         self, context: Context, module: Module, call: ast.Call, function: Function
@@ -230,8 +249,19 @@ class MassAssignment(Rule):
                 if message is not None:
                     return message
             return None
+        if isinstance(func, ast.Attribute) and func.attr == "values":
+            return _statement_values(context, module, call, function, scope.types)
         if not isinstance(func, ast.Attribute) or not call.args:
             return _setattr_loop(context, module, call, function, scope.types)
+        if (
+            func.attr == "update"
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "__dict__"  # ``user.__dict__.update(body.dict())``
+        ):
+            source = _source(context, module, function, call.args[0], scope.types)
+            target = _bound_model(context, module, function, func.value.value, scope.types)
+            what = f"`{ast.unparse(func)}` in `{function.name}`"
+            return _judge(context, target, source, set(), what)
         if func.attr in VALIDATORS:
             model = _orm_class(context, module, func.value)
             update = next((k.value for k in call.keywords if k.arg == "update"), None)
@@ -246,6 +276,56 @@ class MassAssignment(Rule):
             what = f"`{ast.unparse(func)}` in `{function.name}`"
             return _judge(context, target, source, set(), what)
         return None
+
+
+def _store_update(
+    context: Context, stores: DictStores, module: Module, call: ast.Call, function: Function
+) -> str | None:
+    """``users_db[name].update(body.dict())``: a record of a dict store merged with a body."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "update" and call.args):
+        return None
+    store = stores.record_of(module, function, func.value)
+    if store is None:
+        return None
+    types = context.project.scope(function).types
+    source = _source(context, module, function, call.args[0], types)
+    what = f"`{ast.unparse(func)}` in `{function.name}`"
+    return _judge(context, _record_kind(store), source, set(), what, _owners(store))
+
+
+def _store_assignment(
+    context: Context,
+    stores: DictStores,
+    module: Module,
+    assign: ast.Assign | ast.AnnAssign,
+    function: Function,
+) -> str | None:
+    """``users_db[name] = body.dict()``: a body stored whole as a record of a dict store."""
+    if not isinstance(assign, ast.Assign) or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0]
+    if not isinstance(target, ast.Subscript):
+        return None
+    store = stores.store(module, target.value, function)
+    if store is None:
+        return None
+    types = context.project.scope(function).types
+    source = _source(context, module, function, assign.value, types)
+    if source is not None and source.schema is None and source.fields is None:
+        return None  # an untyped dict kept as it came is the store's own business
+    what = f"`{ast.unparse(target)} = ...` in `{function.name}`"
+    return _judge(context, _record_kind(store), source, set(), what, _owners(store))
+
+
+def _owners(store: Store) -> frozenset[str]:
+    """A store's records name their owner in an ``owner`` key (a username, say)."""
+    return frozenset({"owner"} & store.fields)
+
+
+def _record_kind(store: Store) -> str:
+    """What a store's records are, for judging their fields: ``users_db`` holds ``user``."""
+    return " ".join(word.removesuffix("s") for word in words(store.name))
 
 
 def _helpers_fed_with_bodies(context: Context, access: Access) -> set[int]:
@@ -276,9 +356,15 @@ def _short(qualname: str) -> str:
 
 
 def _judge(
-    context: Context, model: str | None, source: Source | None, explicit: set[str], what: str
+    context: Context,
+    model: str | None,
+    source: Source | None,
+    explicit: set[str],
+    what: str,
+    owners: frozenset[str] = frozenset(),
 ) -> str | None:
-    """A message when ``source`` lets the client set a privileged column of ``model``."""
+    """A message when ``source`` lets the client set a privileged column of ``model`` (or one
+    of ``owners``, fields that say who a record belongs to)."""
     if source is None:
         return None
     if source.fields is None:
@@ -286,7 +372,9 @@ def _judge(
     columns = _columns(context, model)
     kind = set(words(_short(model or "")))
     privileged = {
-        f for f in source.fields if privileged_field(f) and (columns is None or f in columns)
+        f
+        for f in source.fields
+        if (privileged_field(f) or f in owners) and (columns is None or f in columns)
     }
     if not kind & ACCOUNT_MODELS:
         privileged -= ACCOUNT_STATE
@@ -504,25 +592,64 @@ def _name(node: ast.expr) -> str:
 def _setattr_loop(
     context: Context, module: Module, call: ast.Call, function: Function, types: dict[str, str]
 ) -> str | None:
-    """``for key, value in body.model_dump().items(): setattr(obj, key, value)``."""
+    """``for key, value in body.model_dump().items(): setattr(obj, key, value)``, and loops over
+    the body's field names: ``for name in body.model_fields: setattr(obj, name, ...)``."""
     if not (isinstance(call.func, ast.Name) and call.func.id == "setattr" and len(call.args) == 3):
         return None
     for loop in _enclosing_loops(function, call):
-        iterator = loop.iter
-        if not (
-            isinstance(iterator, ast.Call)
-            and isinstance(iterator.func, ast.Attribute)
-            and iterator.func.attr == "items"
-            and isinstance(loop.target, ast.Tuple)
-            and loop.target.elts
-            and isinstance(loop.target.elts[0], ast.Name)
-            and _name(call.args[1]) == loop.target.elts[0].id
-        ):
+        data = _looped_data(loop, _name(call.args[1]))
+        if data is None:
             continue
-        source = _source(context, module, function, iterator.func.value, types)
+        source = _source(context, module, function, data, types)
         target = _bound_model(context, module, function, call.args[0], types)
         what = f"`setattr({_name(call.args[0])}, ...)` in `{function.name}`"
         return _judge(context, target, source, set(), what)
+    return None
+
+
+def _looped_data(loop: ast.For | ast.AsyncFor, key: str) -> ast.expr | None:
+    """What a loop whose variable ``key`` names fields walks through: ``body.model_dump()`` of
+    ``.items()`` or ``.keys()``, or the body of ``body.model_fields`` / ``body.__fields__``."""
+    iterator, target = loop.iter, loop.target
+    if isinstance(target, ast.Tuple) and target.elts:
+        if not (_name(target.elts[0]) == key and isinstance(iterator, ast.Call)):
+            return None
+        func = iterator.func
+        return func.value if isinstance(func, ast.Attribute) and func.attr == "items" else None
+    if _name(target) != key or not key:
+        return None
+    if isinstance(iterator, ast.Attribute) and iterator.attr in FIELD_NAMES:
+        return iterator.value
+    if isinstance(iterator, ast.Call) and isinstance(iterator.func, ast.Attribute):
+        if iterator.func.attr == "keys":
+            return iterator.func.value
+        if iterator.func.attr in DUMPS:
+            return iterator
+    return None
+
+
+def _statement_values(
+    context: Context, module: Module, call: ast.Call, function: Function, types: dict[str, str]
+) -> str | None:
+    """``update(User).where(...).values(**body.dict())``: a Core statement's values from a body."""
+    model = None
+    for item in walk(call.func):
+        if isinstance(item, ast.Call) and item.args and item is not call:
+            name = context.project.resolve(module, item.func) or ""
+            if name.rpartition(".")[2] in {"update", "insert"} and name.startswith("sqlalchemy"):
+                model = _orm_class(context, module, item.args[0])
+                if model is not None:
+                    break
+    if model is None:
+        return None
+    explicit = {k.arg for k in call.keywords if k.arg}
+    what = f"`{ast.unparse(call.func)}(...)` in `{function.name}`"
+    for data in [*call.args[:1], *(k.value for k in call.keywords if k.arg is None)]:
+        message = _judge(
+            context, model, _source(context, module, function, data, types), explicit, what
+        )
+        if message is not None:
+            return message
     return None
 
 

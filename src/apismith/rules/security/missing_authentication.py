@@ -3,7 +3,10 @@
 Finds routes that change state (`POST`, `PUT`, `PATCH`, `DELETE`) and have no authenticating
 dependency, in a project whose other routes do authenticate their callers; and `GET` routes
 under an administrative path (`/admin`, `/internal`, `/manage`, `/debug`) or whose handler
-name speaks of privileged data (`list_all_users`, `admin_stats`) that anyone can call.
+name speaks of privileged data (`list_all_users`, `admin_stats`) that anyone can call; and
+`GET` routes that read users' records (the user model, a model with an owner column the project
+scopes its queries by, a dict store of accounts or of owned records) with no authentication
+while other routes of the same router or module require it.
 
 Authentication is looked for everywhere FastAPI applies it: route, router, `include_router`
 and app `dependencies=`, parameter dependencies (also through `Annotated` aliases,
@@ -18,10 +21,10 @@ protected router is one of the most common access-control defects.
 
 ## Known problems
 Routes that are public by design are left out by their path or handler name: login, token,
-sign-up, password reset, verification, refresh, logout, OAuth callbacks, health, readiness and
-metrics probes, and webhooks whose handler verifies a signature (HMAC, `construct_event`); so
-is a `POST` whose body is an account-creation schema (`UserCreate`), which is how sign-up
-works.
+sign-up, password reset, one-time codes, verification, refresh, logout, OAuth callbacks,
+health, readiness and metrics probes, and webhooks whose handler verifies a signature (HMAC,
+`construct_event`); so is a `POST` whose body is an account-creation schema (`UserCreate`),
+which is how sign-up works.
 A route is only reported when its router is wired into an app, and when most state-changing
 routes of the project, or another route of the same router or module, authenticate; routes
 under an administrative path are reported even in a project that authenticates nothing. Access
@@ -98,6 +101,8 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import Access, words
+from apismith.rules.security._private_reads import PrivateReads
+from apismith.rules.security.missing_rate_limit import credential_category, signs_up
 
 PUBLIC_WORDS = frozenset(
     {
@@ -141,8 +146,6 @@ PUBLIC_WORDS = frozenset(
 )
 PUBLIC_PAIRS = frozenset({("sign", "in"), ("sign", "up"), ("log", "in"), ("log", "out")})
 PASSWORD_RECOVERY = frozenset({"forgot", "reset", "recover", "recovery", "lost"})
-ACCOUNT_WORDS = frozenset({"user", "account", "member", "customer", "profile"})
-CREATE_WORDS = frozenset({"create", "register", "registration", "signup", "new", "in"})
 WEBHOOK_WORDS = frozenset({"webhook", "webhooks", "hook", "hooks", "ipn"})
 CAPABILITY_PARAMS = frozenset({"token", "code", "signature", "sig", "secret", "nonce", "otp"})
 ADMIN_SEGMENTS = frozenset(
@@ -191,6 +194,7 @@ class MissingAuthentication(Rule):
                 near.setdefault(route.module.name, via)
                 if via.isidentifier():
                     near[route.router] = near[route.module.name] = via
+        readers = PrivateReads(context)
         operations: dict[int, list[Route]] = {}
         for route in routes:
             operations.setdefault(id(route.operation), []).append(route)
@@ -199,7 +203,17 @@ class MissingAuthentication(Rule):
                 continue
             route = group[0]
             privileged = _privileged_read(route)
-            if (not privileged and route.method not in MUTATING) or _public(context, route):
+            if _public(context, route):
+                continue
+            if not privileged and route.method not in MUTATING:
+                private = readers.model(route) if route.method == "GET" else None
+                if private is None:
+                    continue
+                # Users' records read with no login, where the same router's routes need one.
+                sibling = near.get(route.router) or near.get(route.module.name)
+                if sibling is not None:
+                    label = sibling if sibling.isidentifier() else usual
+                    yield self._report(route, f"users' records (`{private}`)", label)
                 continue
             # An administrative path needs a caller check whatever the rest of the project does.
             admin = privileged == "path"
@@ -220,7 +234,9 @@ class MissingAuthentication(Rule):
                 route.operation.decorator,
                 f"{where} changes state but has no authentication dependency{others}",
             )
-        kind = "an administrative path" if privileged == "path" else "privileged data"
+        kind = {"path": "an administrative path", "name": "privileged data"}.get(
+            privileged or "", privileged
+        )
         return Report(
             route.module,
             route.operation.decorator,
@@ -251,18 +267,11 @@ def _public(context: Context, route: Route) -> bool:
         or any(set(words(name)) & CAPABILITY_PARAMS for name in route.path_params)
     ):
         return True
+    if credential_category(route) is not None:
+        return True  # log-in, sign-up, reset and one-time-code routes serve anonymous callers
     if WEBHOOK_WORDS & set(found):
         return _verifies_signature(context, route.module, route.handler, 0)
-    return route.method == "POST" and _signs_up(route)
-
-
-def _signs_up(route: Route) -> bool:
-    """``POST /users`` with a ``UserCreate`` body: creating an account is how sign-up works."""
-    for param in route.operation.params:
-        schema = set(words((param.type_name or "").rpartition(".")[2]))
-        if param.source == "body" and schema & ACCOUNT_WORDS and schema & CREATE_WORDS:
-            return True
-    return False
+    return route.method == "POST" and signs_up(route)
 
 
 def _verifies_signature(context: Context, module: Module, function: Function, depth: int) -> bool:

@@ -3,12 +3,15 @@
 Finds path operations that take guessable secrets without rate limiting: log-in and token
 endpoints, sign-up, password reset, one-time codes (OTP, 2FA, MFA) and magic links, judged by
 the last segments of the path and by the handler's name (`POST /auth/login`,
-`POST /token`, `login_for_access_token`, `POST /2fa/verify`). A route counts as limited when
+`POST /token`, `login_for_access_token`, `POST /2fa/verify`), and, in a project without a
+route named for sign-up, a `POST` whose body is an account-creation schema (`POST /users`
+with `UserCreate`). A route counts as limited when
 it has a slowapi `@limiter.limit(...)` decorator (or any decorator or dependency whose name
 mentions a limit or throttle, such as fastapi-limiter's `Depends(RateLimiter(...))`), when its
 handler counts failed attempts or checks a captcha, or when its application installs a
 rate-limiting middleware (`SlowAPIMiddleware` or any class named like `*RateLimit*`).
-Log-in, sign-up and reset routes that already require a logged-in user are not reported.
+Log-in, sign-up and reset routes that already require a logged-in user are not reported, nor
+are one-time-code routes that take nothing from the client (enrolling in 2FA).
 
 ## Why is this bad?
 Without a limit a client can try passwords, reset codes or one-time codes as fast as the
@@ -174,6 +177,9 @@ CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 WORD = re.compile(r"[a-z0-9]+")
 PATH_PARAM = re.compile(r"^{.*}$")
 WRITES = frozenset({"POST", "PUT", "PATCH"})
+ACCOUNT_WORDS = frozenset({"user", "account", "member", "customer", "profile"})
+CREATE_WORDS = frozenset({"create", "register", "registration", "signup", "new", "in"})
+CLIENT_INPUT = frozenset({"path", "query", "body", "form", "header", "cookie", "request"})
 
 
 class MissingRateLimit(Rule):
@@ -188,15 +194,23 @@ class MissingRateLimit(Rule):
     def check_project(self, context: Context) -> Iterable[Report]:
         covered = _covered_containers(context)
         seen: set[int] = set()
+        categories = {id(route): credential_category(route) for route in context.routes.routes}
+        # Without a route named for it, sign-up is the POST that creates an account from its
+        # body; where one exists, other account-creating routes are administrative.
+        named_sign_up = "sign-up" in categories.values()
         for route in context.routes.routes:
             decorator = route.operation.decorator
             if route.method not in WRITES or id(decorator) in seen or route.module.is_test:
                 continue
-            category = _category(route)
+            category = categories[id(route)]
+            if category is None and not named_sign_up and route.method == "POST":
+                category = "sign-up" if signs_up(route) else None
             if category is None or route.router in covered:
                 continue
             if category in NEEDS_ANONYMOUS and _logged_in(route):
                 continue
+            if category == "one-time code" and not _takes_input(route):
+                continue  # enrolling in 2FA or sending a code: there is nothing to guess
             if _limited(route):
                 continue
             seen.add(id(decorator))
@@ -212,12 +226,18 @@ def _words(text: str) -> list[str]:
     return WORD.findall(CAMEL.sub("_", text).lower())
 
 
+def _singular(word: str) -> str:
+    """``resets`` -> ``reset``; ``access`` and ``pass`` keep their s."""
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
 def _match(words: list[str], from_path: bool) -> str | None:
     """The category named by a phrase whose words are all sensitive terms or fillers.
 
     ``token`` names a log-in only as a path (``POST /token``): a handler called
     ``create_api_token`` issues tokens to a caller who is already logged in.
     """
+    words = [_singular(word) for word in words]
     terms = set(words) | {a + b for a, b in itertools.pairwise(words)}
     if not from_path:
         terms.discard("token")
@@ -230,7 +250,8 @@ def _match(words: list[str], from_path: bool) -> str | None:
     return None
 
 
-def _category(route: Route) -> str | None:
+def credential_category(route: Route) -> str | None:
+    """What guessable secret a route takes: log-in, sign-up, password reset, one-time code..."""
     segments = [s for s in route.path.split("/") if s and not PATH_PARAM.match(s)]
     words = [_words(segment) for segment in segments[-2:]]
     if "refresh" in {word for group in words for word in group}:
@@ -243,6 +264,15 @@ def _category(route: Route) -> str | None:
     return _match(_words(route.handler.name), from_path=False)
 
 
+def signs_up(route: Route) -> bool:
+    """``POST /users`` with a ``UserCreate`` body: creating an account is how sign-up works."""
+    for param in route.operation.params:
+        schema = set(_words((param.type_name or "").rpartition(".")[2]))
+        if param.source == "body" and schema & ACCOUNT_WORDS and schema & CREATE_WORDS:
+            return True
+    return False
+
+
 def _logged_in(route: Route) -> bool:
     """Whether a dependency other than a credentials form authenticates the caller."""
     for dependency in route.all_dependencies:
@@ -250,6 +280,11 @@ def _logged_in(route: Route) -> bool:
         if dependency.authenticates and not target.endswith(CREDENTIAL_FORMS):
             return True
     return False
+
+
+def _takes_input(route: Route) -> bool:
+    """Whether the client sends the route anything to check: parameters, or the raw request."""
+    return any(param.source in CLIENT_INPUT for param in route.operation.params)
 
 
 def _limited(route: Route) -> bool:

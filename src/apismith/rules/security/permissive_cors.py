@@ -7,6 +7,9 @@ in place or held by a list constant) or an `allow_origin_regex` that matches any
 `allow_credentials=True`, and with low severity without it. The middleware is recognised in
 `app.add_middleware(CORSMiddleware, ...)`, in `Middleware(CORSMiddleware, ...)` inside
 `FastAPI(middleware=[...])` and when the app is wrapped in `CORSMiddleware(app, ...)`.
+CORS headers written by hand (in a middleware or a handler) that echo the request's `Origin`
+without comparing it with anything, or answer `*` together with
+`Access-Control-Allow-Credentials: true`, are reported the same way.
 
 ## Why is this bad?
 With credentials allowed, Starlette answers a wildcard configuration by echoing the caller's
@@ -15,8 +18,9 @@ and read the answers (CWE-942). Without credentials the data is only as exposed 
 is without a login, which is a smaller risk but rarely the intent.
 
 ## Known problems
-Origins that come from settings or the environment are not known statically and are not
-reported, even when their default is `["*"]`.
+Origins from settings and the environment are known only through their literal defaults (a
+settings field's default, `os.getenv("CORS_ORIGINS", "*").split(",")`); values read at run
+time are not reported.
 
 ## Example
 ```python
@@ -61,13 +65,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
 from apismith.project.values import last_assignment
+from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -75,6 +80,7 @@ CORS_CLASSES = frozenset(
     {"fastapi.middleware.cors.CORSMiddleware", "starlette.middleware.cors.CORSMiddleware"}
 )
 MIDDLEWARE_CLASSES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
 ATTACKER_ORIGINS = ("https://attacker.invalid", "http://attacker.invalid")
 
 
@@ -90,6 +96,8 @@ class PermissiveCors(Rule):
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project
+        for defined in module.index.functions:
+            yield from _handwritten(module, defined)
         for call, function in module.index.calls:
             options = _cors_options(project, module, call)
             if options is None:
@@ -114,6 +122,87 @@ class PermissiveCors(Rule):
                     severity=Severity.LOW,
                     confidence=Confidence.MEDIUM,
                 )
+
+
+def _handwritten(module: Module, function: Function) -> Iterator[Report]:
+    """``response.headers["Access-Control-Allow-Origin"] = request.headers["origin"]``: a
+    middleware or handler that echoes any caller's origin (or answers ``*``) by hand."""
+    headers: dict[str, list[ast.expr]] = {}
+    for node in walk(function):
+        pairs: list[tuple[ast.expr | None, ast.expr]] = []
+        if isinstance(node, ast.Assign):
+            pairs = [(t.slice, node.value) for t in node.targets if isinstance(t, ast.Subscript)]
+        elif isinstance(node, ast.Dict):
+            pairs = list(zip(node.keys, node.values, strict=True))
+        for key, value in pairs:
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                headers.setdefault(key.value.lower(), []).append(value)
+    credentials = any(
+        isinstance(value, ast.Constant) and str(value.value).lower() == "true"
+        for value in headers.get("access-control-allow-credentials", [])
+    )
+    for value in headers.get("access-control-allow-origin", []):
+        source = last_assignment(function, value) if isinstance(value, ast.Name) else value
+        if _reads_origin(source if source is not None else value) and not _validated(
+            function, value
+        ):
+            described = "every origin (the request's `Origin` is echoed)"
+        elif isinstance(value, ast.Constant) and value.value == "*" and credentials:
+            described = "every origin (`*`)"
+        else:
+            continue
+        if credentials:
+            yield Report(
+                module,
+                value,
+                f"CORS allows {described} with credentials in `{function.name}`: any site can "
+                "make requests with the user's cookies and read the responses",
+            )
+        else:
+            yield Report(
+                module,
+                value,
+                f"CORS allows {described} in `{function.name}`: any site can read the responses",
+                severity=Severity.LOW,
+                confidence=Confidence.MEDIUM,
+            )
+
+
+def _reads_origin(node: ast.expr) -> bool:
+    """``request.headers.get("origin")`` or ``request.headers["Origin"]``."""
+    for item in walk(node):
+        key: ast.expr | None = None
+        if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) and item.args:
+            if item.func.attr == "get" and _is_headers(item.func.value):
+                key = item.args[0]
+        elif isinstance(item, ast.Subscript) and _is_headers(item.value):
+            key = item.slice
+        if isinstance(key, ast.Constant) and str(key.value).lower() == "origin":
+            return True
+    return False
+
+
+def _validated(function: Function, value: ast.expr) -> bool:
+    """Whether the echoed origin is compared with something (an allow-list, a suffix, a regex)."""
+    name = value.id if isinstance(value, ast.Name) else None
+    for node in walk(function):
+        operands: list[ast.expr] = []
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+        elif isinstance(node, ast.Call):
+            operands = [*node.args, *(k.value for k in node.keywords)]
+            if isinstance(node.func, ast.Attribute):
+                operands.append(node.func.value)
+        for operand in operands:
+            if (name is not None and isinstance(operand, ast.Name) and operand.id == name) or (
+                name is None and _reads_origin(operand) and not isinstance(node, ast.Call)
+            ):
+                return True
+    return False
+
+
+def _is_headers(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "headers"
 
 
 def _cors_options(project: Project, module: Module, call: ast.Call) -> dict[str, ast.expr] | None:
@@ -161,6 +250,17 @@ def _strings(
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
         strings = [constant_str(project, module, element) for element in node.elts]
         return [string for string in strings if string is not None]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "split"
+        and isinstance(node.func.value, ast.Call)
+        and project.resolve(module, node.func.value.func) in ENV_READERS
+        and len(node.func.value.args) > 1
+    ):
+        # ``os.getenv("CORS_ORIGINS", "*").split(",")``: the default is what runs when unset
+        default = constant_str(project, module, node.func.value.args[1])
+        return [part.strip() for part in default.split(",")] if default is not None else []
     single = constant_str(project, module, node)
     return [single] if single is not None else []
 

@@ -4,7 +4,8 @@ Finds routes whose response carries a secret: a `response_model` (or, without on
 annotation) with a field named like a password or password hash, a secret, a token or API
 key, a private key, a social security or card number or a one-time code, also in nested
 models; a route without `response_model` that returns an ORM record whose model has such a
-column (`return user` for a `User` with `hashed_password`); and a returned dict literal that
+column (`return user` for a `User` with `hashed_password`), or a record of a module-level dict
+store whose records carry such a key (`return users_db[username]`); and a returned dict literal that
 copies such a value from a record (`{"password": user.hashed_password}`, or
 `user["password_hash"]` of a document); and a route that returns the service's own settings
 (`settings.model_dump()`, when they hold a secret-named field) or `os.environ`.
@@ -18,7 +19,8 @@ Fields are judged by name; a field called just `token` (invitation and share lin
 reported, nor are fields typed `SecretStr`, marked `Field(exclude=True)` or listed in
 `response_model_exclude`. Tokens, keys and secrets are reported on user and account models
 only (a webhook's or an OAuth client's secret is shown to whoever manages it), and not on
-login, token and refresh routes, on `POST` routes (a key is shown once when it is created),
+login, token and refresh routes, on `POST` routes (a key or a TOTP secret is shown once when
+it is created),
 or on routes about the caller themselves (`/me`); password hashes and personal data always
 are.
 
@@ -83,17 +85,19 @@ from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
+from apismith.rules.security._dict_stores import DictStores
 from apismith.rules.security.hardcoded_secret import secret_name
 
 ALWAYS = re.compile(
     r"^(hashed_|encrypted_|plain_|raw_)?(password|passwd|pwd)(_?hash(ed)?|_digest|_salt)?$"
     r"|^hashed_pw$|^(ssn|social_security(_number)?|(credit_)?card_number|credit_card|cvv|cvc)$"
-    r"|^(private_key|otp|otp_code|otp_secret|totp_secret|mfa_secret)$"
+    r"|^(private_key|otp|otp_code)$"
 )
 CREDENTIALS = re.compile(
     r"^((client|api|app|jwt|signing|webhook|shared)_)?secret(_key)?$"
     r"|^(access|refresh|auth|session|reset|password_reset|verification|api|bearer|id)_token$"
     r"|^(api_?key|apikey|secret_access_key)$"
+    r"|^(otp|totp|mfa)_secret$"
 )
 AUTH_WORDS = frozenset(
     {"login", "token", "refresh", "auth", "signin", "signup", "register", "oauth", "callback"}
@@ -122,6 +126,7 @@ class SensitiveDataInResponse(Rule):
             credentials = _credentials_allowed(route)
             yield from self._declared(context, route, credentials)
             yield from self._literals(route, credentials)
+            yield from _nested_records(context, route, credentials)
             yield from _configuration(context, route)
 
     def _declared(self, context: Context, route: Route, credentials: bool) -> Iterator[Report]:
@@ -132,6 +137,9 @@ class SensitiveDataInResponse(Rule):
         models = _models(context, module, node)
         if not models and (not declared or _is_none(node)):
             models = list(_returned_records(context, module, handler))
+            if not models:
+                yield from _returned_store_records(context, route, credentials)
+                return
         excluded = literal_keys(route.keyword("response_model_exclude"))
         for info in models:
             found = _secret_field(context, info, credentials, excluded, 0)
@@ -167,6 +175,58 @@ class SensitiveDataInResponse(Rule):
                         f"`{route.method} {route.path}` (`{route.handler.name}`) returns "
                         f"`{ast.unparse(value)}` as `{key.value}`",
                     )
+
+
+def _nested_records(context: Context, route: Route, credentials: bool) -> Iterator[Report]:
+    """``return {"token": token, "user": user}``: a whole ORM record inside a returned dict."""
+    module, handler = route.module, route.handler
+    types = context.project.scope(handler).types
+    for node in walk(handler):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        for item in walk(node.value):
+            if not isinstance(item, ast.Dict):
+                continue
+            for value in item.values:
+                record = _serialised(context, module, value)
+                if not isinstance(record, ast.Name):
+                    continue
+                info = context.classes.get(types.get(record.id))
+                if info is None:
+                    loaded = last_assigned_anywhere(handler, record.id)
+                    info = _loaded_model(context, module, loaded) if loaded is not None else None
+                if info is None or info.kind != "orm":
+                    continue
+                found = _secret_field(context, info, credentials, set(), 0)
+                if found is not None:
+                    yield Report(
+                        module,
+                        value,
+                        f"`{route.method} {route.path}` (`{handler.name}`) returns the "
+                        f"`{info.name}` record `{record.id}`, which exposes `{found}`",
+                    )
+                    return
+
+
+def _returned_store_records(context: Context, route: Route, credentials: bool) -> Iterator[Report]:
+    """``return users_db[name]``: a record of a module-level dict store with a secret key."""
+    stores = DictStores.of(context)
+    for node in walk(route.handler):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        store = stores.record_of(route.module, route.handler, node.value)
+        if store is None:
+            continue
+        allowed = credentials or not store.holds_users
+        found = next((name for name in sorted(store.fields) if _is_secret(name, allowed)), None)
+        if found is not None:
+            yield Report(
+                route.module,
+                route.operation.decorator,
+                f"`{route.method} {route.path}` (`{route.handler.name}`) returns a record of "
+                f"`{store.name}`, which exposes `{found}`",
+            )
+            return
 
 
 def _record_of(value: ast.expr) -> ast.expr | None:
@@ -318,16 +378,39 @@ def _returned_records(context: Context, module: Module, handler: Function) -> It
     for node in walk(handler):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
-        value = node.value
+        value = _serialised(context, module, node.value)
         if isinstance(value, ast.Name):
             typed = context.classes.get(scope.types.get(value.id))
             if typed is not None and typed.kind == "orm":
                 yield typed
                 continue
             value = last_assigned_anywhere(handler, value.id) or value
-        model = _loaded_model(context, module, value)
+        model = _loaded_model(context, module, value) or _constructed(context, module, value)
         if model is not None:
             yield model
+
+
+def _serialised(context: Context, module: Module, node: ast.expr) -> ast.expr:
+    """The record behind ``user.__dict__``, ``vars(user)``, ``dict(user)``,
+    ``jsonable_encoder(user)`` or ``JSONResponse(content=...)`` of one: every column goes out."""
+    if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+        return node.value
+    if isinstance(node, ast.Call):
+        name = context.project.resolve(module, node.func) or ""
+        if name.endswith("Response"):
+            content = next((k.value for k in node.keywords if k.arg == "content"), None)
+            content = content or (node.args[0] if node.args else None)
+            return _serialised(context, module, content) if content is not None else node
+        if len(node.args) == 1 and (name in {"vars", "dict"} or name.endswith(".jsonable_encoder")):
+            return node.args[0]
+    return node
+
+
+def _constructed(context: Context, module: Module, node: ast.expr) -> ClassInfo | None:
+    """The schema or model a handler builds and returns: ``return UserInDB(...)``."""
+    if not isinstance(node, ast.Call):
+        return None
+    return context.classes.get(context.project.resolve(module, node.func))
 
 
 def _loaded_model(context: Context, module: Module, node: ast.expr) -> ClassInfo | None:

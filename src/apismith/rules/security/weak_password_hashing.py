@@ -2,7 +2,8 @@
 ## What it does
 Finds passwords hashed or stored in a way that does not resist guessing:
 
-- a password (a name containing `password`, `passwd` or `pwd`) passed to a fast hash:
+- a password (a name containing `password`, `passwd` or `pwd`, also a helper's parameter that
+  callers pass a password to) given to a fast hash:
   `hashlib.md5/sha1/sha256/sha512(...)`, `hashlib.new(...)`, `.update(...)` of such a hash
   object, or a passlib scheme such as `md5_crypt.hash(...)`;
 - a passlib `CryptContext` whose default scheme is weak (`md5_crypt`, `des_crypt`,
@@ -56,6 +57,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
+from weakref import WeakKeyDictionary
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
@@ -162,7 +164,10 @@ class WeakPasswordHashing(Rule):
     requires = ()
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
-        if not MENTIONS_PASSWORD.search(module.source):
+        fed = _password_parameters(context)
+        if not MENTIONS_PASSWORD.search(module.source) and not any(
+            id(function) in fed for function in module.index.functions
+        ):
             return
         project = context.project
         for call, function in module.index.calls:
@@ -182,7 +187,8 @@ class WeakPasswordHashing(Rule):
                     module, call, f"`{ast.unparse(call.func)}`{where} is not a password hash"
                 )
                 continue
-            password = _hashed_password(call, callee, function)
+            parameters = fed.get(id(function), set()) if function is not None else set()
+            password = _hashed_password(call, callee, function, parameters)
             if password is not None and not _breach_check(call, function):
                 yield Report(
                     module,
@@ -216,8 +222,11 @@ def _weak_context(call: ast.Call) -> str | None:
     return None
 
 
-def _hashed_password(call: ast.Call, callee: str, function: Function | None) -> str | None:
-    """The password a fast-hash call (or ``.update`` of a hash object) is given, if any."""
+def _hashed_password(
+    call: ast.Call, callee: str, function: Function | None, parameters: set[str]
+) -> str | None:
+    """The password a fast-hash call (or ``.update`` of a hash object) is given, if any: a
+    password-named value, or one of ``parameters`` that callers fill with a password."""
     arguments: list[ast.expr] = list(call.args)
     if callee not in FAST_HASHES:
         func = call.func
@@ -234,9 +243,48 @@ def _hashed_password(call: ast.Call, callee: str, function: Function | None) -> 
     for argument in arguments:
         for node in walk(argument):
             name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
-            if isinstance(name, str) and is_password(name):
+            if isinstance(name, str) and (is_password(name) or name in parameters):
                 return name
     return None
+
+
+def _password_parameters(context: Context) -> dict[int, set[str]]:
+    """Parameters of project functions that some caller passes a password to:
+    ``_digest(value)`` called as ``_digest(password)``. Keyed by ``id`` of the function."""
+    found = _FED.get(context)
+    if found is not None:
+        return found
+    found = {}
+    project = context.project
+    for module in project.modules:
+        if module.is_test or not MENTIONS_PASSWORD.search(module.source):
+            continue
+        for call, function in module.index.calls:
+            given = [(i, a) for i, a in enumerate(call.args) if _password_named(a)]
+            named = [k for k in call.keywords if k.arg and _password_named(k.value)]
+            if not (given or named):
+                continue
+            scope = project.scope(function) if function is not None else None
+            callee = project.function(project.resolve(module, call.func, scope))
+            if callee is None:
+                continue
+            arguments = callee[1].args
+            positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+            if positional[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute):
+                positional = positional[1:]
+            names = {positional[i] for i, _ in given if i < len(positional)}
+            names |= {k.arg for k in named if k.arg}
+            found.setdefault(id(callee[1]), set()).update(names)
+    _FED[context] = found
+    return found
+
+
+def _password_named(node: ast.expr) -> bool:
+    name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+    return isinstance(name, str) and is_password(name)
+
+
+_FED: WeakKeyDictionary[Context, dict[int, set[str]]] = WeakKeyDictionary()
 
 
 def _hash_object(function: Function, name: str) -> bool:

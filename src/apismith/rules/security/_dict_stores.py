@@ -1,0 +1,177 @@
+"""Records kept in module-level dictionaries: ``users_db = {"alice": {...}}``, ``notes = {}``.
+
+Small services and prototypes keep their data in a dict keyed by id or name. A store is a
+module-level name bound to a dict display or ``dict()``; what its records hold is read from the
+dict displays the project puts in it (in the initial value, or assigned as ``store[key] = {...}``)
+and from the pydantic schemas it stores (``store[key] = body.dict()``). Shared by the
+access-control rules (SEC011, SEC012, SEC013).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
+
+from apismith.project.module import Function, Module
+from apismith.project.values import last_assigned_anywhere
+from apismith.project.walk import walk
+from apismith.rules.context import Context
+from apismith.rules.security._access import words
+
+USER_STORES = frozenset({"user", "users", "account", "accounts", "member", "members"})
+DUMPS = frozenset({"dict", "model_dump"})
+
+
+@dataclass(slots=True)
+class Store:
+    """A module-level dict of records, and the keys its records are known to have."""
+
+    qualname: str
+    name: str
+    fields: set[str] = field(default_factory=set)
+
+    @property
+    def holds_users(self) -> bool:
+        """Whether its records are accounts: by its name, or because they carry a password."""
+        return bool(set(words(self.name)) & USER_STORES) or any(
+            "password" in name or "passwd" in name for name in self.fields
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordUse:
+    """One read or write of a record of a store: ``store[key]``, ``store.get(key)``."""
+
+    node: ast.expr
+    store: Store
+    key: ast.expr
+
+
+class DictStores:
+    """The dict stores of a project, computed once per review."""
+
+    @classmethod
+    def of(cls, context: Context) -> DictStores:
+        """The analysis of ``context``, shared by the rules of one review."""
+        found = _SHARED.get(context)
+        if found is None:
+            found = _SHARED[context] = cls(context)
+        return found
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.stores: dict[str, Store] = {}
+        for module in context.project.modules:
+            if module.is_test:
+                continue
+            for name, value in module.bindings.items():
+                if _is_dict(value):
+                    store = Store(f"{module.name}.{name}", name)
+                    if isinstance(value, ast.Dict):
+                        store.fields |= _record_keys(value.values)
+                    self.stores[store.qualname] = store
+        if self.stores:
+            self._learn_fields()
+
+    def store(self, module: Module, node: ast.expr, function: Function | None) -> Store | None:
+        """The store an expression names (``users_db``, ``db.users_db``), if any."""
+        if not isinstance(node, ast.Name | ast.Attribute) or not self.stores:
+            return None
+        scope = self.context.project.scope(function) if function is not None else None
+        qualname = self.context.project.resolve(module, node, scope)
+        return self.stores.get(self.context.project.canonical(qualname)) if qualname else None
+
+    def accesses(self, module: Module, function: Function) -> Iterator[RecordUse]:
+        """Reads and writes of one record in ``function``: subscripts, ``get``, ``pop``."""
+        for node in walk(function):
+            if isinstance(node, ast.Subscript):
+                store = self.store(module, node.value, function)
+                if store is not None:
+                    yield RecordUse(node, store, node.slice)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"get", "pop", "setdefault"}
+                and node.args
+            ):
+                store = self.store(module, node.func.value, function)
+                if store is not None:
+                    yield RecordUse(node, store, node.args[0])
+
+    def record_of(self, module: Module, function: Function, node: ast.expr) -> Store | None:
+        """The store whose record (or records) an expression is: ``users_db[name]``, a local
+        bound to ``users_db.get(name)``, ``list(users_db.values())``."""
+        if isinstance(node, ast.Name):
+            node = last_assigned_anywhere(function, node.id) or node
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+            node = node.args[0]  # list(store.values())
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in {"get", "values", "pop"}:
+                return self.store(module, node.func.value, function)
+            return None
+        if isinstance(node, ast.Subscript):
+            return self.store(module, node.value, function)
+        return None
+
+    def _learn_fields(self) -> None:
+        """Keys of the dict displays and schemas the project stores as records."""
+        project = self.context.project
+        for module in project.modules:
+            if module.is_test:
+                continue
+            for function in module.index.functions:
+                scope = project.scope(function)
+                for node in walk(function):
+                    if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                        continue
+                    target = node.targets[0]
+                    if not isinstance(target, ast.Subscript):
+                        continue
+                    store = self.store(module, target.value, function)
+                    if store is None:
+                        continue
+                    store.fields |= _record_keys([node.value])
+                    schema = _schema_name(node.value)
+                    info = self.context.classes.get(scope.types.get(schema or ""))
+                    if info is not None:
+                        store.fields |= set(info.fields)
+
+
+_SHARED: WeakKeyDictionary[Context, DictStores] = WeakKeyDictionary()
+
+
+def _is_dict(value: object) -> bool:
+    if isinstance(value, ast.Dict):
+        return True
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "dict"
+        and not value.args
+        and not value.keywords
+    )
+
+
+def _record_keys(values: list[ast.expr]) -> set[str]:
+    keys: set[str] = set()
+    for value in values:
+        if isinstance(value, ast.Dict):
+            keys |= {
+                k.value
+                for k in value.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            }
+    return keys
+
+
+def _schema_name(node: ast.expr) -> str | None:
+    """``body`` of ``body``, ``body.dict()`` or ``body.model_dump()``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in DUMPS
+    ):
+        node = node.func.value
+    return node.id if isinstance(node, ast.Name) else None
