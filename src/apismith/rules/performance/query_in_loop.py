@@ -3,23 +3,31 @@
 Finds database queries run once per iteration of a loop or comprehension: `session.get`,
 `execute`, `scalar`, `scalars`, `exec` or `query(...)` on a SQLAlchemy / SQLModel session (sync
 or async), a DB-API `cursor.execute`, or a project function named `get_*`, `fetch_*`,
-`find_*`, `load_*` or `read_*` that queries the database itself.
+`find_*`, `load_*` or `read_*` that queries the database itself. In a loop over rows, any
+project function that runs a query and whose value the loop uses counts too
+(`repo.balance(account.id)`).
 
 ## Why is this bad?
-A loop over N ids costs N round trips to the database instead of one (CWE-1073): the
-endpoint's latency grows with the size of the input and the database spends its time on
-connection overhead. A client who sends a long list can make one request very expensive.
+A loop over N rows costs N round trips to the database instead of one (CWE-1073): the
+endpoint's latency grows with the data and the database spends its time on connection
+overhead. A client who sends a long list can make one request very expensive too.
 
 ## Known problems
-Loops over literal tuples, `range()` of constants and module-level or imported constants,
-queries that do not depend on the loop variable, `session.add` (batched at flush), and
-queries that already take a batch (`.in_(chunk)`) are not reported. Loops over collections
-that are small by construction (the few disputes of one charge, the tags sent with one
-record) are still reported. `while` loops, which usually page through results, are not
-checked. Only functions that run while a request is handled are checked: path operations,
-their dependencies and the project functions they call or hand to a background task;
-workers, schedulers and command-line tools are not, and neither is a function reached only
-through a call the project model cannot resolve.
+What the loop walks decides the finding. Rows (a query result, a relationship collection such
+as `case.participants`, the rows of an uploaded CSV file) make a real N+1, reported with
+medium severity. A list the caller sends (`ids: list[int]`, `body.ids`) is reported with low
+severity: its size is bounded by the request. Not reported: lists declared with `max_length`
+(`Query(max_length=...)`, `Field(max_length=...)`), the nested records of one request body
+being written (`incident_in.tags: list[TagRead]`, resolved one by one to set a relationship),
+literal tuples, `range()` of constants, module-level, imported or settings constants and
+enums, loops that `return` or `break` at the first hit (searches), queries that do not depend
+on the loop variable, `session.add` (batched at flush), calls made only for their effect in a
+loop over rows (`notify(user)`), and queries that already take a batch (`.in_(chunk)`).
+`while` loops, which usually page through results, are not checked. Only functions that run
+while a request is handled are checked: path operations, their dependencies and the project
+functions they call or hand to a background task; workers, schedulers and command-line tools
+are not, and neither is a function reached only through a call the project model cannot
+resolve.
 
 ## Example
 ```python
@@ -88,14 +96,17 @@ from apismith.analysis.blocking import (
     Frame,
     immediate_calls,
     offline,
+    own_nodes,
     short,
 )
+from apismith.analysis.origins import BOUNDED, DATA, INPUT, OTHER, Origins
 from apismith.analysis.queries import (
     Loop,
     Queries,
     loops,
 )
 from apismith.findings import Confidence, Severity
+from apismith.project.classes import ClassCatalog
 from apismith.project.module import Function, Module
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
@@ -118,7 +129,7 @@ class QueryInLoop(Rule):
     requires = ()
 
     def check_project(self, context: Context) -> Iterable[Report]:
-        finder = _Finder(context.blocking)
+        finder = _Finder(context.blocking, context.classes)
         for module in context.project.modules:
             if module.is_test or not module.index.loops or offline(module):
                 continue
@@ -133,21 +144,25 @@ class QueryInLoop(Rule):
 class _Finder:
     """Tells which calls query the database, through project reader functions."""
 
-    def __init__(self, analysis: BlockingCalls) -> None:
+    def __init__(self, analysis: BlockingCalls, classes: ClassCatalog) -> None:
         self.analysis = analysis
         self.queries = Queries(analysis.project, frozenset())
         self._queries: dict[int, bool] = {}
+        self.origins = Origins(
+            self.queries,
+            classes,
+            lambda module, function, call: analysis.callee(analysis.frame(module, function), call),
+            self._queries_inside,
+        )
 
     def check(self, module: Module, function: Function) -> Iterator[Report]:
         """Queries run inside the loops of one function."""
-        innermost: dict[int, tuple[ast.Call, Loop]] = {}
+        innermost: dict[int, tuple[ast.Call, Loop, str]] = {}
         for loop in loops(function):
-            if (
-                _batches(loop.iter)
-                or _small_constant(module, self.queries.assigned(function), loop.iter)
-                or self._enumeration(module, loop.iter)
-                or _module_constant(module, function, loop.iter)
-            ):
+            if self._small(module, function, loop) or _searches(loop):
+                continue
+            origin = self.origins.of(module, function, loop.iter)
+            if origin == BOUNDED:
                 continue
             varying = _varying_names(loop)
             for part in loop.body:
@@ -158,33 +173,66 @@ class _Finder:
                     for inner in walk(outer)
                 }
                 for node in walk(part):
-                    if isinstance(node, ast.Call) and _candidate(node) and id(node) in dependent:
-                        innermost[id(node)] = (node, loop)
+                    if (
+                        isinstance(node, ast.Call)
+                        and (origin == DATA or _candidate(node))
+                        and id(node) in dependent
+                    ):
+                        innermost[id(node)] = (node, loop, origin)
         if not innermost:
             return
         frame = self.analysis.frame(module, function)
+        discarded = _discarded(function)
         reported: set[int] = set()
-        for call, loop in sorted(innermost.values(), key=lambda item: item[0].lineno):
+        for call, loop, origin in sorted(innermost.values(), key=lambda item: item[0].lineno):
             if id(loop) in reported:
                 continue  # one finding per loop: the first query names the problem
             direct = self._direct(frame, call)
-            if (direct or self._reader(frame, call)) and not _batched(call):
+            reads = origin == DATA and id(call) not in discarded
+            if (direct or self._reader(frame, call, reads)) and not _batched(call):
                 reported.add(id(loop))
-                what = f"`{short(call.func)}`" + ("" if direct else " (which queries the database)")
-                yield Report(
-                    module,
-                    call,
-                    f"{what} runs a database query on every iteration of the loop over "
-                    f"`{short(loop.iter)}` in `{function.name}` (N+1 queries)",
-                    confidence=None if direct else Confidence.LOW,
-                )
+                yield self._report(module, function, call, loop, origin, direct)
 
-    def _reader(self, frame: Frame, call: ast.Call) -> bool:
-        """Whether ``call`` runs a project function named like a reader that queries."""
+    def _small(self, module: Module, function: Function, loop: Loop) -> bool:
+        """Loops over collections fixed by the code: literals, constants, enums, batches."""
+        return (
+            _batches(loop.iter)
+            or _small_constant(module, self.queries.assigned(function), loop.iter)
+            or self._enumeration(module, loop.iter)
+            or _module_constant(module, function, loop.iter)
+        )
+
+    @staticmethod
+    def _report(
+        module: Module, function: Function, call: ast.Call, loop: Loop, origin: str, direct: bool
+    ) -> Report:
+        what = f"`{short(call.func)}`" + ("" if direct else " (which queries the database)")
+        items = {
+            DATA: f"row of `{short(loop.iter)}`",
+            INPUT: f"item of `{short(loop.iter)}` the caller sends",
+        }.get(origin, f"iteration of the loop over `{short(loop.iter)}`")
+        return Report(
+            module,
+            call,
+            f"{what} runs a database query on every {items} in `{function.name}` (N+1 queries)",
+            severity=Severity.LOW if origin == INPUT else None,
+            confidence=None if direct and origin != OTHER else Confidence.LOW,
+        )
+
+    def _reader(self, frame: Frame, call: ast.Call, reads: bool) -> bool:
+        """Whether ``call`` runs a project function named like a reader that queries, or
+        (``reads``: its value is used in a loop over rows) any function that queries itself."""
         target = self.analysis.callee(frame, call)
-        if target is None or not READER.match(target[1].name) or CREATES in target[1].name:
+        if target is None or CREATES in target[1].name:
             return False
-        return self._queries_inside(target[0], target[1])
+        if READER.match(target[1].name):
+            return self._queries_inside(target[0], target[1])
+        if not reads:
+            return False
+        inner = self.analysis.frame(*target)
+        return any(
+            self._direct(inner, node) for node in immediate_calls(target[1], awaited_too=True)
+        )
 
     def _enumeration(self, module: Module, node: ast.expr) -> bool:
         """Whether a loop walks the members of a class (an ``Enum``)."""
@@ -227,6 +275,36 @@ class _Finder:
         return found
 
 
+def _discarded(function: Function) -> set[int]:
+    """Calls made for their effect, whose value is thrown away (``notify(user)`` as a
+    statement): per-item actions, not lookups."""
+    found: set[int] = set()
+    for node in own_nodes(function):
+        if isinstance(node, ast.Expr):
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            found.add(id(value))
+    return found
+
+
+def _searches(loop: Loop) -> bool:
+    """Whether a ``for`` loop stops at a hit (``return`` or ``break`` in its body): a search,
+    which usually runs few of its queries."""
+    if not isinstance(loop.node, ast.For | ast.AsyncFor):
+        return False
+    stack: list[ast.AST] = list(loop.node.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return | ast.Break):
+            return True
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            stack.extend(n for n in walk(node) if isinstance(n, ast.Return))
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
 def _varying_names(loop: Loop) -> set[str]:
     """Names that change from one iteration to the next: the target and what is derived
     from it in the loop body."""
@@ -247,7 +325,10 @@ def _uses(node: ast.AST, names: set[str]) -> bool:
 
 
 def _module_constant(module: Module, function: Function, node: ast.expr) -> bool:
-    """A collection fixed at import time (a module-level list of models or names), not data."""
+    """A collection fixed at import time (a module-level list of models or names, a field of
+    the settings object), not data."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
     if isinstance(node, ast.Name) and node.id in module.imports:
         return True  # an imported name: a constant of another module, never request data
     if not isinstance(node, ast.Name) or node.id not in module.bindings:
