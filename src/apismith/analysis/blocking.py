@@ -255,6 +255,10 @@ def _functions() -> dict[str, str]:
 
 
 FUNCTIONS = _functions()
+PATH_ATTRIBUTES = frozenset({"parent"})
+PATH_METHODS = frozenset(
+    {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute", "expanduser"}
+)
 OFFLINE_IMPORTS = ("alembic", "click", "typer")
 OFFLINE_DIRECTORIES = frozenset({"scripts", "migrations", "alembic", "versions", "seeds"})
 CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
@@ -400,6 +404,9 @@ class BlockingCalls:
             found = self._attribute_types(frame.module, owner).get(node.attr) if owner else None
             if found is not None:
                 return found
+        derived = _path_operand(node)
+        if derived is not None:
+            return self.value_type(frame, derived, depth + 1) if derived is not node else None
         if isinstance(node, ast.Attribute | ast.Subscript):
             base = self.value_type(frame, node.value, depth + 1)
             if base is None:
@@ -443,6 +450,9 @@ class BlockingCalls:
         if isinstance(value, ast.Name):
             found = self.project.type_of(module, value)
             return found or self._global_type(module, value.id, depth + 1)
+        derived = _path_operand(value)
+        if derived is not None and derived is not value:
+            return self._expression_type(module, derived, depth + 1)
         if isinstance(value, ast.Attribute | ast.Subscript):
             base = self._expression_type(module, value.value, depth + 1)
             if base is None:
@@ -708,6 +718,21 @@ def short(node: ast.expr) -> str:
     if isinstance(node, ast.Await):
         return f"(await {short(node.value)})"
     return "..."
+
+
+def _path_operand(node: ast.expr) -> ast.expr | None:
+    """The path a path expression is derived from, when its type is that path's type:
+    ``base / "x"``, ``base.parent``, ``base.with_suffix(".txt")`` are paths if ``base`` is."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return node.left
+    if isinstance(node, ast.Attribute) and node.attr in PATH_ATTRIBUTES:
+        return node.value
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+        return node.value.value if node.value.attr == "parents" else None
+    func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS:
+        return func.value
+    return None
 
 
 def _decorator(node: ast.expr) -> ast.expr:
