@@ -175,7 +175,7 @@ class _Finder:
                 for node in walk(part):
                     if (
                         isinstance(node, ast.Call)
-                        and (origin == DATA or _candidate(node))
+                        and (origin in {DATA, INPUT} or _candidate(node))
                         and id(node) in dependent
                     ):
                         innermost[id(node)] = (node, loop, origin)
@@ -188,7 +188,7 @@ class _Finder:
             if id(loop) in reported:
                 continue  # one finding per loop: the first query names the problem
             direct = self._direct(frame, call)
-            reads = origin == DATA and id(call) not in discarded
+            reads = origin in {DATA, INPUT} and id(call) not in discarded
             if (direct or self._reader(frame, call, reads)) and not _batched(call):
                 reported.add(id(loop))
                 yield self._report(module, function, call, loop, origin, direct)
