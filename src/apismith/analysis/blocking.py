@@ -293,7 +293,8 @@ class Blocking:
 @dataclass(slots=True)
 class Frame:
     """What is known while reading one function: its module, local types, nested defs, names
-    assigned exactly once (``single``) and the name each call's result is bound to."""
+    assigned exactly once (``single``), the name each call's result is bound to and the value
+    each ``with ... as name`` enters."""
 
     module: Module
     function: Function
@@ -301,6 +302,7 @@ class Frame:
     nested: dict[str, Function] = field(default_factory=dict)
     single: dict[str, ast.expr] = field(default_factory=dict)
     bound: dict[int, str] = field(default_factory=dict)
+    entered: dict[str, ast.expr] = field(default_factory=dict)
 
 
 class BlockingCalls:
@@ -372,6 +374,8 @@ class BlockingCalls:
             if found is not None:
                 if func.attr in {"connect", "begin"}:
                     subject = frame.bound.get(id(call), subject)
+                elif isinstance(func.value, ast.Name):
+                    subject = self._handed_out(frame, func.value.id) or subject
                 return Blocking(call, short(func), found[1], found[0], (), subject)
         name = self.project.resolve(frame.module, func, frame.scope)
         if name is None:
@@ -383,6 +387,18 @@ class BlockingCalls:
             return None
         opens = name in RECEIVERS  # a connection whose later uses are the same blocking object
         return Blocking(call, name, kind, subject=frame.bound.get(id(call)) if opens else None)
+
+    def _handed_out(self, frame: Frame, name: str) -> str | None:
+        """The object a local was handed out by (``cursor = connection.cursor()``, also as
+        ``with connection.cursor() as cursor``), so that both count as one blocking object;
+        None when obtaining it blocks on its own (``with engine.connect() as conn``)."""
+        value = frame.single.get(name) or frame.entered.get(name)
+        if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+            return None
+        owner = value.func.value
+        if not isinstance(owner, ast.Name) or self.direct(frame, value) is not None:
+            return None
+        return owner.id
 
     def value_type(self, frame: Frame, node: ast.expr, depth: int = 0) -> str | None:
         """Qualified type of an expression, following attributes, subscripts and local aliases
@@ -537,6 +553,7 @@ class BlockingCalls:
                     frame.bound[id(node.value)] = target.id
             elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
                 frame.bound[id(node.context_expr)] = node.optional_vars.id
+                frame.entered[node.optional_vars.id] = node.context_expr
         frame.single = {name: values[0] for name, values in assigned.items() if len(values) == 1}
         return frame
 
