@@ -95,6 +95,9 @@ _MONGO = frozenset(
     }
 )
 _HASH = frozenset({"hash", "verify", "verify_and_update", "encrypt"})
+_STRIPE = frozenset(
+    {"create", "retrieve", "modify", "list", "delete", "cancel", "capture", "confirm", "search"}
+)
 _LOCAL = frozenset(
     {
         "pipeline",
@@ -107,6 +110,7 @@ _LOCAL = frozenset(
         "get_paginator",
         "get_waiter",
         "can_paginate",
+        "with_options",
     }
 )
 ANY = frozenset({"*"})
@@ -209,6 +213,18 @@ def _receivers() -> dict[str, _Receiver]:
         _Receiver(HASHING, "password hasher", _HASH, _HASH),
     )
     add(
+        "urllib3.PoolManager urllib3.HTTPConnectionPool urllib3.HTTPSConnectionPool",
+        _Receiver(NETWORK, "urllib3 pool", frozenset({"request", "urlopen"})),
+    )
+    add(
+        "http.client.HTTPConnection http.client.HTTPSConnection",
+        _Receiver(NETWORK, "HTTP connection", frozenset({"request", "getresponse", "connect"})),
+    )
+    add(
+        "elasticsearch.Elasticsearch openai.OpenAI openai.AzureOpenAI anthropic.Anthropic",
+        _Receiver(NETWORK, "synchronous API client", ANY, ANY),
+    )
+    add(
         "pathlib.Path pathlib.PosixPath",
         _Receiver(
             FILE,
@@ -239,7 +255,7 @@ def _functions() -> dict[str, str]:
     add(
         PROCESS,
         "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
-        "subprocess.getoutput subprocess.getstatusoutput os.system",
+        "subprocess.getoutput subprocess.getstatusoutput os.system os.popen",
     )
     add(
         DATABASE,
@@ -383,6 +399,8 @@ class BlockingCalls:
         kind = FUNCTIONS.get(name)
         if kind is None and name.startswith("passlib.hash.") and name.rpartition(".")[2] in _HASH:
             kind = HASHING
+        if kind is None and name.startswith("stripe.") and name.rpartition(".")[2] in _STRIPE:
+            kind = NETWORK  # `stripe.Customer.create(...)`: the synchronous Stripe API
         if kind is None or (name.startswith("smtplib.") and not (call.args or call.keywords)):
             return None
         opens = name in RECEIVERS  # a connection whose later uses are the same blocking object
