@@ -74,7 +74,7 @@ class Origins:
 
     def of(self, module: Module, function: Function, node: ast.expr, depth: int = 0) -> str:
         """Where the items of ``node`` come from."""
-        node = _unwrap(node)
+        node = unwrap(node)
         if depth > MAX_DEPTH:
             return OTHER
         if isinstance(node, ast.Await):
@@ -83,6 +83,8 @@ class Origins:
             return self.of(module, function, node.generators[0].iter, depth + 1)
         if isinstance(node, ast.Subscript):
             return self.of(module, function, node.value, depth + 1)
+        if isinstance(node, ast.BoolOp):  # `body.ids or []`
+            return self.of(module, function, node.values[0], depth + 1)
         if isinstance(node, ast.Call):
             return self._call(module, function, node)
         if isinstance(node, ast.Attribute):
@@ -110,34 +112,47 @@ class Origins:
     def _attribute(
         self, module: Module, function: Function, node: ast.Attribute, depth: int
     ) -> str:
-        root = node.value
-        if isinstance(root, ast.Name) and root.id not in self.queries.assigned(function):
-            declared = self._declared(module, function, root.id)
-            schema = self.classes.get(self.project.annotation_type(*declared)) if declared else None
-            if schema is not None and schema.kind == "pydantic":
-                field = schema.fields.get(node.attr)
-                if isinstance(field, ast.AnnAssign):
-                    return self._field(schema.module, field)
+        field = self._schema_field(module, function, node, 0)
+        if field is not None:
+            return self._field(*field)
         if node.attr in self.relationships:
             return DATA
-        return INPUT if self.of(module, function, root, depth + 1) == INPUT else OTHER
+        return INPUT if self.of(module, function, node.value, depth + 1) == INPUT else OTHER
 
-    def _declared(self, module: Module, function: Function, name: str) -> Typed | None:
-        """The annotation of a parameter, or the item type of the parameter a ``for`` loop
-        binding ``name`` walks (``for role in roles_in: role.tags``)."""
-        parameter = _parameter(function, name)
+    def _schema_field(
+        self, module: Module, function: Function, node: ast.Attribute, depth: int
+    ) -> tuple[Module, ast.AnnAssign] | None:
+        """The declaration of ``root.field`` when ``root`` is a request schema."""
+        declared = self._declared(module, function, node.value, depth)
+        schema = self.classes.get(self.project.annotation_type(*declared)) if declared else None
+        if schema is None or schema.kind != "pydantic":
+            return None
+        field = schema.fields.get(node.attr)
+        return (schema.module, field) if isinstance(field, ast.AnnAssign) else None
+
+    def _declared(
+        self, module: Module, function: Function, node: ast.expr, depth: int
+    ) -> Typed | None:
+        """The declared type of a parameter, of a schema field (``body.roles``), or the item
+        type of what a ``for`` loop binding a name walks (``for role in body.roles``)."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Attribute):
+            field = self._schema_field(module, function, node, depth + 1)
+            return (field[0], field[1].annotation) if field is not None else None
+        if not isinstance(node, ast.Name) or node.id in self.queries.assigned(function):
+            return None
+        parameter = _parameter(function, node.id)
         if parameter is not None:
             return (module, parameter[0]) if parameter[0] is not None else None
-        for node in walk(function):
+        for loop in walk(function):
             if (
-                isinstance(node, ast.For | ast.AsyncFor | ast.comprehension)
-                and isinstance(node.target, ast.Name)
-                and node.target.id == name
+                isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension)
+                and isinstance(loop.target, ast.Name)
+                and loop.target.id == node.id
             ):
-                walked = _unwrap(node.iter)
-                outer = _parameter(function, walked.id) if isinstance(walked, ast.Name) else None
-                if outer is not None:
-                    return self._item(module, outer[0])
+                walked = self._declared(module, function, unwrap(loop.iter), depth + 1)
+                return self._item(*walked) if walked is not None else None
         return None
 
     def _field(self, module: Module, field: ast.AnnAssign) -> str:
@@ -197,7 +212,7 @@ class Origins:
         )
 
 
-def _unwrap(node: ast.expr) -> ast.expr:
+def unwrap(node: ast.expr) -> ast.expr:
     """``enumerate(x)``, ``sorted(x)``, ``x.items()``: the collection itself."""
     while isinstance(node, ast.Call):
         func = node.func

@@ -99,7 +99,7 @@ from apismith.analysis.blocking import (
     own_nodes,
     short,
 )
-from apismith.analysis.origins import BOUNDED, DATA, INPUT, OTHER, Origins
+from apismith.analysis.origins import BOUNDED, DATA, INPUT, OTHER, Origins, unwrap
 from apismith.analysis.queries import (
     Loop,
     Queries,
@@ -195,11 +195,12 @@ class _Finder:
 
     def _small(self, module: Module, function: Function, loop: Loop) -> bool:
         """Loops over collections fixed by the code: literals, constants, enums, batches."""
+        walked = unwrap(loop.iter)
         return (
             _batches(loop.iter)
-            or _small_constant(module, self.queries.assigned(function), loop.iter)
-            or self._enumeration(module, loop.iter)
-            or _module_constant(module, function, loop.iter)
+            or _small_constant(module, self.queries.assigned(function), walked)
+            or self._enumeration(module, walked)
+            or _module_constant(module, function, walked)
         )
 
     @staticmethod
