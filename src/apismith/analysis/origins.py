@@ -50,7 +50,7 @@ class Origins:
     """Classifies loop iterables as ``DATA``, ``INPUT``, ``BOUNDED`` or ``OTHER``.
 
     ``queries_inside`` tells whether a project function runs a query (a call of one whose
-    result is iterated walks rows).
+    result is iterated walks rows), ``queries_directly`` whether a call is a query itself.
     """
 
     def __init__(
@@ -59,12 +59,14 @@ class Origins:
         classes: ClassCatalog,
         callee: Callee,
         queries_inside: Callable[[Module, Function], bool],
+        queries_directly: Callable[[Module, Function, ast.Call], bool],
     ) -> None:
         self.queries = queries
         self.project = queries.project
         self.classes = classes
         self.callee = callee
         self.queries_inside = queries_inside
+        self.queries_directly = queries_directly
         self.relationships = frozenset(
             name
             for info in classes.classes.values()
@@ -107,6 +109,11 @@ class Origins:
         target = self.callee(module, function, call)
         if target is not None and self.queries_inside(*target):
             return DATA
+        node: ast.expr = call
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if self.queries_directly(module, function, node):
+                return DATA  # `cursor.execute(...)`, `collection.find(...).limit(50)`
+            node = node.func.value
         return OTHER
 
     def _attribute(

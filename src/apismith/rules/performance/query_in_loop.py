@@ -115,6 +115,12 @@ from apismith.rules.context import Context
 DBAPI_LABELS = frozenset({"DB-API connection", "synchronous SQLAlchemy connection"})
 READER = re.compile(r"^_*(get|fetch|find|load|read)(_|$)")
 CREATES = "or_create"
+DOCUMENT_READS = frozenset({"find_one", "find", "count_documents", "aggregate", "distinct"})
+DOCUMENT_CLIENTS = ("pymongo.", "motor.")
+ACTIVE_RECORD_READS = frozenset(
+    {"get", "get_or_none", "filter", "all", "first", "exclude", "count", "exists", "find_one"}
+)
+QUERY_METHODS = DOCUMENT_READS | ACTIVE_RECORD_READS | {"fetch_related"}
 BATCHES = re.compile(r"batch|chunk|page", re.IGNORECASE)
 
 
@@ -153,6 +159,7 @@ class _Finder:
             classes,
             lambda module, function, call: analysis.callee(analysis.frame(module, function), call),
             self._queries_inside,
+            lambda module, function, call: self._direct(analysis.frame(module, function), call),
         )
 
     def check(self, module: Module, function: Function) -> Iterator[Report]:
@@ -255,6 +262,14 @@ class _Finder:
                 and blocking.kind == DATABASE
                 and blocking.label in DBAPI_LABELS
             )
+        if func.attr in DOCUMENT_READS:
+            receiver = self.analysis.value_type(frame, func.value) or ""
+            return receiver.startswith(DOCUMENT_CLIENTS)
+        if func.attr == "fetch_related":
+            return True  # Tortoise: one query per relation and object
+        if func.attr in ACTIVE_RECORD_READS:
+            query = self.queries.unfold(frame.module, frame.function, call)
+            return query is not None and query.root == "model"
         return False
 
     def _queries_inside(self, module: Module, function: Function) -> bool:
@@ -377,7 +392,12 @@ def _candidate(call: ast.Call) -> bool:
     """Cheap test: a session method, ``execute``, or a function named like a reader."""
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name in SESSION_QUERIES or name == "execute" or bool(READER.match(name))
+    return (
+        name in SESSION_QUERIES
+        or name in QUERY_METHODS
+        or name == "execute"
+        or bool(READER.match(name))
+    )
 
 
 def _batches(node: ast.expr) -> bool:

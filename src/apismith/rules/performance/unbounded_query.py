@@ -155,6 +155,12 @@ class _Finder:
         for call in own_nodes(function):
             walked = _iterated(call) if isinstance(call, ast.expr) else None
             if walked is not None and id(call) in returned:
+                found = _unbounded_find(walked, frame.single)
+                if found is not None and id(found) not in self.reported:
+                    self.reported.add(id(found))
+                    filtered = bool(found.args) and not _empty(found.args[0])
+                    low = Confidence.LOW if filtered else None
+                    yield self._report(module, function, found, route, via, found, "document", low)
                 yield from self._raw_rows(module, function, walked, route, via)
                 continue
             if not isinstance(call, ast.Call) or id(call) not in returned:
