@@ -2,7 +2,9 @@
 ## What it does
 Finds database queries run once per iteration of a loop or comprehension: `session.get`,
 `execute`, `scalar`, `scalars`, `exec` or `query(...)` on a SQLAlchemy / SQLModel session (sync
-or async), a DB-API `cursor.execute`, or a project function named `get_*`, `fetch_*`,
+or async), a DB-API `cursor.execute`, a MongoDB `find_one` / `find` / `count_documents`
+(pymongo or motor), a Tortoise or ormar `Model.get(...)` / `Model.filter(...)` or
+`fetch_related(...)`, or a project function named `get_*`, `fetch_*`,
 `find_*`, `load_*` or `read_*` that queries the database itself. In a loop over rows, any
 project function that runs a query and whose value the loop uses counts too
 (`repo.balance(account.id)`).

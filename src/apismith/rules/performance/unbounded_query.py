@@ -3,7 +3,8 @@
 Finds `GET` path operations that return every row of a table: the list they return comes from
 `db.query(M).all()`, `session.scalars(select(M)).all()`, `session.execute(stmt).scalars().all()`,
 `session.exec(select(M)).all()`, `M.all()` (Tortoise, ormar), a raw `SELECT` without `LIMIT`,
-or a MongoDB `find()` read to the end (`.to_list(None)`, `list(cursor)`), with no `.limit()`,
+or a MongoDB `find()` read to the end (`.to_list(None)`, `list(cursor)`, a comprehension over
+it), with no `.limit()`,
 `.first()` or pagination. A repository function that builds the list for
 such a route is reported at its own query.
 
