@@ -2,10 +2,9 @@
 
 A query run once per item is an N+1 worth fixing when the items are rows: the result of a
 query, a relationship collection, the rows of an uploaded file. Its cost then grows with the
-data. When the items are what the client sent (``ids: list[int]``) the cost is bounded by the
-request, which is worth a note but rarely urgent; when they are the nested references of one
-record being written (``incident_in.tags: list[TagRead]``) or a list declared with
-``max_length``, the loop is small by construction.
+data. When the items are what the client sent (``ids: list[int]``, ``basket.items``) the cost is
+bounded by the request, which is worth a note but rarely urgent; when the list is declared
+with a small ``max_length`` the loop is small by construction.
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ SEQUENCES = frozenset(
     }
 )
 BOUNDS = frozenset({"max_length", "max_items"})
+SMALL = 20  # at most this many lookups: a few milliseconds, not worth a finding
 MAX_DEPTH = 6
 
 Typed = tuple[Module, ast.expr]
@@ -163,13 +163,10 @@ class Origins:
         return None
 
     def _field(self, module: Module, field: ast.AnnAssign) -> str:
-        """A list field of a request schema: bounded when declared so or when its items are
-        nested records (the references of the one record being written)."""
+        """A list field of a request schema: the caller's input, unless declared small."""
         if _bounded(field.value) or self._bounded_annotation(module, field.annotation):
             return BOUNDED
-        item = self._item(module, field.annotation)
-        info = self.classes.get(self.project.annotation_type(*item)) if item else None
-        return BOUNDED if info is not None and info.kind == "pydantic" else INPUT
+        return INPUT
 
     def _parameter(
         self, module: Module, annotation: ast.expr | None, default: ast.expr | None
@@ -213,7 +210,9 @@ class Origins:
         if alias is not None:
             annotation = alias[1]
         return annotation is not None and any(
-            _bounded(node) or _named(node.func, "MaxLen", "Len")
+            _bounded(node)
+            or (_named(node.func, "MaxLen") and _small(node.args[0] if node.args else None))
+            or (_named(node.func, "Len") and len(node.args) == 2 and _small(node.args[1]))
             for node in walk(annotation)
             if isinstance(node, ast.Call)
         )
@@ -250,8 +249,18 @@ def _parameter(function: Function, name: str) -> tuple[ast.expr | None, ast.expr
 
 
 def _bounded(node: ast.expr | None) -> bool:
-    """``Query(max_length=100)``, ``Field(max_length=20)``, ``conlist(int, max_length=5)``."""
-    return isinstance(node, ast.Call) and any(k.arg in BOUNDS for k in node.keywords)
+    """``Query(max_length=10)``, ``Field(max_length=20)``, ``conlist(int, max_length=5)``:
+    a list declared small."""
+    return isinstance(node, ast.Call) and any(
+        k.arg in BOUNDS and _small(k.value) for k in node.keywords
+    )
+
+
+def _small(node: ast.expr | None) -> bool:
+    """A length bound of at most ``SMALL`` (a bound read from elsewhere counts as small)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) and node.value <= SMALL
+    return node is not None
 
 
 def _named(node: ast.expr, *names: str) -> bool:

@@ -16,20 +16,22 @@ overhead. A client who sends a long list can make one request very expensive too
 
 ## Known problems
 What the loop walks decides the finding. Rows (a query result, a relationship collection such
-as `case.participants`, the rows of an uploaded CSV file) make a real N+1, reported with
-medium severity. A list the caller sends (`ids: list[int]`, `body.ids`) is reported with low
-severity: its size is bounded by the request. Not reported: lists declared with `max_length`
-(`Query(max_length=...)`, `Field(max_length=...)`), the nested records of one request body
-being written (`incident_in.tags: list[TagRead]`, resolved one by one to set a relationship),
-literal tuples, `range()` of constants, module-level, imported or settings constants and
-enums, loops that `return` or `break` at the first hit (searches), queries that do not depend
-on the loop variable, `session.add` (batched at flush), calls made only for their effect in a
-loop over rows (`notify(user)`), and queries that already take a batch (`.in_(chunk)`).
-`while` loops, which usually page through results, are not checked. Only functions that run
-while a request is handled are checked: path operations, their dependencies and the project
-functions they call or hand to a background task; workers, schedulers and command-line tools
-are not, and neither is a function reached only through a call the project model cannot
-resolve.
+as `case.participants`, the rows of a cursor or an uploaded CSV file) make a real N+1,
+reported with medium severity. A list the caller sends (`ids: list[int]`, `basket.items`) is
+reported with low severity: its size is bounded by the request. Not reported: lists declared
+with a `max_length` of at most 20 (`Query(max_length=10)`, `Field(max_length=20)`); lookups of
+the caller's references collected into a relationship of the record being written
+(`case.tags = [get_tag(t) for t in case_in.tags]`, `Service(filters=filters)`,
+`product.medias.append(...)`); literal tuples, `range()` of constants, module-level, imported
+or settings constants and enums; loops that `return` or `break` at the first hit (searches);
+queries that do not depend on the loop variable; `session.add` (batched at flush); calls made
+only for their effect, and helpers named like writes (`upsert`, `create_or_update_*`); and
+queries that already take a batch (`.in_(chunk)`). A loop that returns early only on an error
+path is taken for a search too. `while` loops, which usually page through results, are not
+checked. Only functions that run while a request is handled are checked: path operations,
+their dependencies and the project functions they call or hand to a background task; workers,
+schedulers and command-line tools are not, and neither is a function reached only through a
+call the project model cannot resolve.
 
 ## Example
 ```python
@@ -89,7 +91,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from apismith.analysis.blocking import (
     DATABASE,
@@ -97,6 +99,7 @@ from apismith.analysis.blocking import (
     BlockingCalls,
     Frame,
     immediate_calls,
+    mapped_classes,
     offline,
     own_nodes,
     short,
@@ -116,7 +119,7 @@ from apismith.rules.context import Context
 
 DBAPI_LABELS = frozenset({"DB-API connection", "synchronous SQLAlchemy connection"})
 READER = re.compile(r"^_*(get|fetch|find|load|read)(_|$)")
-CREATES = "or_create"
+WRITER = re.compile(r"(^|_)(create|update|upsert|delete|remove|save|add|insert|set)(_|$)")
 DOCUMENT_READS = frozenset({"find_one", "find", "count_documents", "aggregate", "distinct"})
 DOCUMENT_CLIENTS = ("pymongo.", "motor.")
 ACTIVE_RECORD_READS = frozenset(
@@ -154,6 +157,7 @@ class _Finder:
 
     def __init__(self, analysis: BlockingCalls, classes: ClassCatalog) -> None:
         self.analysis = analysis
+        self.models = mapped_classes(classes)
         self.queries = Queries(analysis.project, frozenset())
         self._queries: dict[int, bool] = {}
         self.origins = Origins(
@@ -192,12 +196,19 @@ class _Finder:
             return
         frame = self.analysis.frame(module, function)
         discarded = _discarded(function)
+
+        def is_model(func: ast.expr) -> bool:
+            name = self.analysis.project.resolve(module, func, frame.scope)
+            return name is not None and self.analysis.project.canonical(name) in self.models
+
         reported: set[int] = set()
         for call, loop, origin in sorted(innermost.values(), key=lambda item: item[0].lineno):
             if id(loop) in reported:
                 continue  # one finding per loop: the first query names the problem
             direct = self._direct(frame, call)
             reads = origin in {DATA, INPUT} and id(call) not in discarded
+            if origin == INPUT and _sets_relationship(function, loop, call, is_model):
+                continue  # resolving the references of the record being written
             if (direct or self._reader(frame, call, reads)) and not _batched(call):
                 reported.add(id(loop))
                 yield self._report(module, function, call, loop, origin, direct)
@@ -233,8 +244,8 @@ class _Finder:
         """Whether ``call`` runs a project function named like a reader that queries, or
         (``reads``: its value is used in a loop over rows) any function that queries itself."""
         target = self.analysis.callee(frame, call)
-        if target is None or CREATES in target[1].name:
-            return False
+        if target is None or WRITER.search(target[1].name):
+            return False  # `get_or_create`, `upsert`, `create_or_update_role`: writes
         if READER.match(target[1].name):
             return self._queries_inside(target[0], target[1])
         if not reads:
@@ -291,6 +302,59 @@ class _Finder:
                 break
         self._queries[key] = found
         return found
+
+
+def _sets_relationship(
+    function: Function, loop: Loop, call: ast.Call, is_model: Callable[[ast.expr], bool]
+) -> bool:
+    """Whether the rows a loop looks up end in an attribute of an object: ``case.tags =
+    [get_tag(t) for t in case_in.tags]``, ``related.append(get(r.id))`` then ``case.related =
+    related``, ``product.medias.append(Media(file=file))``, or a keyword of an ORM model's
+    constructor (``is_model`` tells an ORM class)."""
+    results = {id(call)}
+    for part in loop.body:
+        for node in walk(part):
+            if isinstance(node, ast.Assign) and _contains(node.value, results):
+                results.update(id(n) for t in node.targets for n in walk(t))
+    names = {
+        n.id
+        for part in loop.body
+        for n in walk(part)
+        if isinstance(n, ast.Name) and id(n) in results
+    }
+    collected: set[str] = set()
+    for part in loop.body:
+        for node in walk(part):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"append", "add", "extend", "insert"}
+                and any(_contains(a, results) or _uses(a, names) for a in node.args)
+            ):
+                owner = node.func.value
+                if isinstance(owner, ast.Attribute):
+                    return True
+                if isinstance(owner, ast.Name):
+                    collected.add(owner.id)
+    nodes = own_nodes(function)
+    for node in nodes:
+        if isinstance(node, ast.Assign) and node.value is loop.node:
+            collected.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    for node in nodes:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Attribute):
+            if node.value is loop.node or _uses(node.value, collected):
+                return True
+        elif (
+            isinstance(node, ast.Call)
+            and is_model(node.func)
+            and any(_uses(k.value, collected) or k.value is loop.node for k in node.keywords)
+        ):
+            return True  # `Service(filters=filters)`
+    return False
+
+
+def _contains(node: ast.AST, ids: set[int]) -> bool:
+    return any(id(n) in ids for n in walk(node))
 
 
 def _discarded(function: Function) -> set[int]:
