@@ -95,6 +95,9 @@ _MONGO = frozenset(
     }
 )
 _HASH = frozenset({"hash", "verify", "verify_and_update", "encrypt"})
+_STRIPE = frozenset(
+    {"create", "retrieve", "modify", "list", "delete", "cancel", "capture", "confirm", "search"}
+)
 _LOCAL = frozenset(
     {
         "pipeline",
@@ -107,6 +110,7 @@ _LOCAL = frozenset(
         "get_paginator",
         "get_waiter",
         "can_paginate",
+        "with_options",
     }
 )
 ANY = frozenset({"*"})
@@ -209,6 +213,18 @@ def _receivers() -> dict[str, _Receiver]:
         _Receiver(HASHING, "password hasher", _HASH, _HASH),
     )
     add(
+        "urllib3.PoolManager urllib3.HTTPConnectionPool urllib3.HTTPSConnectionPool",
+        _Receiver(NETWORK, "urllib3 pool", frozenset({"request", "urlopen"})),
+    )
+    add(
+        "http.client.HTTPConnection http.client.HTTPSConnection",
+        _Receiver(NETWORK, "HTTP connection", frozenset({"request", "getresponse", "connect"})),
+    )
+    add(
+        "elasticsearch.Elasticsearch openai.OpenAI openai.AzureOpenAI anthropic.Anthropic",
+        _Receiver(NETWORK, "synchronous API client", ANY, ANY),
+    )
+    add(
         "pathlib.Path pathlib.PosixPath",
         _Receiver(
             FILE,
@@ -239,7 +255,7 @@ def _functions() -> dict[str, str]:
     add(
         PROCESS,
         "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
-        "subprocess.getoutput subprocess.getstatusoutput os.system",
+        "subprocess.getoutput subprocess.getstatusoutput os.system os.popen",
     )
     add(
         DATABASE,
@@ -255,6 +271,10 @@ def _functions() -> dict[str, str]:
 
 
 FUNCTIONS = _functions()
+PATH_ATTRIBUTES = frozenset({"parent"})
+PATH_METHODS = frozenset(
+    {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute", "expanduser"}
+)
 OFFLINE_IMPORTS = ("alembic", "click", "typer")
 OFFLINE_DIRECTORIES = frozenset({"scripts", "migrations", "alembic", "versions", "seeds"})
 CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
@@ -289,7 +309,8 @@ class Blocking:
 @dataclass(slots=True)
 class Frame:
     """What is known while reading one function: its module, local types, nested defs, names
-    assigned exactly once (``single``) and the name each call's result is bound to."""
+    assigned exactly once (``single``), the name each call's result is bound to and the value
+    each ``with ... as name`` enters."""
 
     module: Module
     function: Function
@@ -297,6 +318,7 @@ class Frame:
     nested: dict[str, Function] = field(default_factory=dict)
     single: dict[str, ast.expr] = field(default_factory=dict)
     bound: dict[int, str] = field(default_factory=dict)
+    entered: dict[str, ast.expr] = field(default_factory=dict)
 
 
 class BlockingCalls:
@@ -368,6 +390,8 @@ class BlockingCalls:
             if found is not None:
                 if func.attr in {"connect", "begin"}:
                     subject = frame.bound.get(id(call), subject)
+                elif isinstance(func.value, ast.Name):
+                    subject = self._handed_out(frame, func.value.id) or subject
                 return Blocking(call, short(func), found[1], found[0], (), subject)
         name = self.project.resolve(frame.module, func, frame.scope)
         if name is None:
@@ -375,10 +399,24 @@ class BlockingCalls:
         kind = FUNCTIONS.get(name)
         if kind is None and name.startswith("passlib.hash.") and name.rpartition(".")[2] in _HASH:
             kind = HASHING
+        if kind is None and name.startswith("stripe.") and name.rpartition(".")[2] in _STRIPE:
+            kind = NETWORK  # `stripe.Customer.create(...)`: the synchronous Stripe API
         if kind is None or (name.startswith("smtplib.") and not (call.args or call.keywords)):
             return None
         opens = name in RECEIVERS  # a connection whose later uses are the same blocking object
         return Blocking(call, name, kind, subject=frame.bound.get(id(call)) if opens else None)
+
+    def _handed_out(self, frame: Frame, name: str) -> str | None:
+        """The object a local was handed out by (``cursor = connection.cursor()``, also as
+        ``with connection.cursor() as cursor``), so that both count as one blocking object;
+        None when obtaining it blocks on its own (``with engine.connect() as conn``)."""
+        value = frame.single.get(name) or frame.entered.get(name)
+        if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+            return None
+        owner = value.func.value
+        if not isinstance(owner, ast.Name) or self.direct(frame, value) is not None:
+            return None
+        return owner.id
 
     def value_type(self, frame: Frame, node: ast.expr, depth: int = 0) -> str | None:
         """Qualified type of an expression, following attributes, subscripts and local aliases
@@ -400,6 +438,9 @@ class BlockingCalls:
             found = self._attribute_types(frame.module, owner).get(node.attr) if owner else None
             if found is not None:
                 return found
+        derived = _path_operand(node)
+        if derived is not None:
+            return self.value_type(frame, derived, depth + 1) if derived is not node else None
         if isinstance(node, ast.Attribute | ast.Subscript):
             base = self.value_type(frame, node.value, depth + 1)
             if base is None:
@@ -443,6 +484,9 @@ class BlockingCalls:
         if isinstance(value, ast.Name):
             found = self.project.type_of(module, value)
             return found or self._global_type(module, value.id, depth + 1)
+        derived = _path_operand(value)
+        if derived is not None and derived is not value:
+            return self._expression_type(module, derived, depth + 1)
         if isinstance(value, ast.Attribute | ast.Subscript):
             base = self._expression_type(module, value.value, depth + 1)
             if base is None:
@@ -527,6 +571,7 @@ class BlockingCalls:
                     frame.bound[id(node.value)] = target.id
             elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
                 frame.bound[id(node.context_expr)] = node.optional_vars.id
+                frame.entered[node.optional_vars.id] = node.context_expr
         frame.single = {name: values[0] for name, values in assigned.items() if len(values) == 1}
         return frame
 
@@ -708,6 +753,21 @@ def short(node: ast.expr) -> str:
     if isinstance(node, ast.Await):
         return f"(await {short(node.value)})"
     return "..."
+
+
+def _path_operand(node: ast.expr) -> ast.expr | None:
+    """The path a path expression is derived from, when its type is that path's type:
+    ``base / "x"``, ``base.parent``, ``base.with_suffix(".txt")`` are paths if ``base`` is."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return node.left
+    if isinstance(node, ast.Attribute) and node.attr in PATH_ATTRIBUTES:
+        return node.value
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+        return node.value.value if node.value.attr == "parents" else None
+    func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS:
+        return func.value
+    return None
 
 
 def _decorator(node: ast.expr) -> ast.expr:

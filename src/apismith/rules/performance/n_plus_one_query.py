@@ -4,8 +4,10 @@ Finds loops (and comprehensions) over the results of an ORM query that read a la
 relationship of each row: `for user in db.query(User).all(): user.items`. The query may be
 written with `db.query(M)`, `session.scalars(select(M))`, `session.execute(stmt).scalars()`
 or `session.exec(select(M))`, assigned to a variable first, or returned by a project function
-annotated `-> list[M]` / `Sequence[M]`. A route returning such rows through a `list[...]`
-response model that has a field for a lazy relationship is reported at the query too.
+annotated `-> list[M]` / `Sequence[M]`. Rows handed one by one to a pydantic model with a
+field for a lazy relationship (`UserOut.model_validate(user)`, `from_orm`) count as reads too,
+and a route returning such rows through a `list[...]` response model that has a field for a
+lazy relationship is reported at the query.
 
 ## Why is this bad?
 Each read of an unloaded relationship runs one more query: a page of 100 users costs 101
@@ -104,6 +106,7 @@ from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
 LAZY = frozenset({"select", "dynamic"})
+VALIDATORS = frozenset({"model_validate", "from_orm", "parse_obj", "validate"})
 MAX_DEPTH = 3
 COLLECTIONS = frozenset(
     {
@@ -247,6 +250,42 @@ class _Checker:
                 f"over `{short(iterable)}` in `{function.name}`: one more query per row (N+1)",
                 fix=f"Load it with the query: `.options(selectinload({info.name}.{read.attr}))`.",
             )
+        if reported or is_async:
+            return
+        for call, schema in self._validations(module, loop, target.id):
+            fields = [name for name in sorted(lazy) if name in schema.fields]
+            if fields:
+                loaded = f"{info.name}.{fields[0]}"
+                yield Report(
+                    module,
+                    call,
+                    f"`{short(call.func)}` reads `{fields[0]}` of each `{info.name}` of the loop "
+                    f"over `{short(iterable)}` in `{function.name}`, a lazy relationship: one "
+                    "more query per row (N+1)",
+                    fix=f"Load it with the query: `.options(selectinload({loaded}))`.",
+                )
+                return
+
+    def _validations(
+        self, module: Module, loop: Loop, name: str
+    ) -> Iterator[tuple[ast.Call, ClassInfo]]:
+        """``Schema.model_validate(row)`` / ``Schema.from_orm(row)`` calls on the loop's item."""
+        for part in loop.body:
+            for node in walk(part):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in VALIDATORS
+                    and len(node.args) == 1
+                    and isinstance(node.args[0], ast.Name)
+                    and node.args[0].id == name
+                ):
+                    continue
+                schema = self.context.classes.get(
+                    self.context.project.resolve(module, node.func.value)
+                )
+                if schema is not None and schema.kind == "pydantic":
+                    yield node, schema
 
     def _source(
         self, module: Module, function: Function, iterable: ast.expr

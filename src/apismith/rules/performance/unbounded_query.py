@@ -3,7 +3,8 @@
 Finds `GET` path operations that return every row of a table: the list they return comes from
 `db.query(M).all()`, `session.scalars(select(M)).all()`, `session.execute(stmt).scalars().all()`,
 `session.exec(select(M)).all()`, `M.all()` (Tortoise, ormar), a raw `SELECT` without `LIMIT`,
-or a MongoDB `find()` read to the end (`.to_list(None)`, `list(cursor)`), with no `.limit()`,
+or a MongoDB `find()` read to the end (`.to_list(None)`, `list(cursor)`, a comprehension over
+it), with no `.limit()`,
 `.first()` or pagination. A repository function that builds the list for
 such a route is reported at its own query.
 
@@ -155,6 +156,12 @@ class _Finder:
         for call in own_nodes(function):
             walked = _iterated(call) if isinstance(call, ast.expr) else None
             if walked is not None and id(call) in returned:
+                found = _unbounded_find(walked, frame.single)
+                if found is not None and id(found) not in self.reported:
+                    self.reported.add(id(found))
+                    filtered = bool(found.args) and not _empty(found.args[0])
+                    low = Confidence.LOW if filtered else None
+                    yield self._report(module, function, found, route, via, found, "document", low)
                 yield from self._raw_rows(module, function, walked, route, via)
                 continue
             if not isinstance(call, ast.Call) or id(call) not in returned:
