@@ -24,7 +24,8 @@ from apismith.scaffold.project import (
     write_atomic,
 )
 from apismith.scaffold.render import Answers, render_project, render_tree
-from apismith.scaffold.spec import parse_resource, resource_views
+from apismith.scaffold.spec import parse_resource
+from apismith.scaffold.views import resource_views
 
 
 def test_render_is_pure_and_complete() -> None:

@@ -13,14 +13,13 @@ from apismith.scaffold.spec import (
     SIMPLE_TYPES,
     FieldSpec,
     ResourceSpec,
-    ResourceView,
     SpecError,
     parse_field,
     parse_resource,
     plural,
-    resource_views,
     resources_from_json,
 )
+from apismith.scaffold.views import ResourceView, resource_views
 
 identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,12}[a-z0-9]", fullmatch=True).filter(
     lambda name: not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
