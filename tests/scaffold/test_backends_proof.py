@@ -8,8 +8,10 @@ The project's virtual environment is the one the resource proof caches (same pyp
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -40,7 +42,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def postgres() -> Iterator[Any]:
     """A PostgreSQL server of its own on a unix socket in a fresh data directory (a
     ``pgserver.PostgresServer``)."""
     with warnings.catch_warnings():
@@ -48,12 +50,15 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         warnings.simplefilter("ignore")
         import pgserver
     started = time.perf_counter()
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    # Not under pytest's private temp root: the server runs as its own unprivileged user.
+    directory = Path(tempfile.mkdtemp(prefix="apismith-pg-"))
+    server = pgserver.get_server(directory, cleanup_mode="delete")
     print(f"postgres up in {time.perf_counter() - started:.1f}s")
     try:
         yield server
     finally:
         server.cleanup()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _asyncpg_url(server: Any) -> str:

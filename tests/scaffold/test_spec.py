@@ -271,6 +271,7 @@ def test_what_the_templates_import() -> None:
     assert [name for name, _ in second.aliases] == ["LongText", "Money"]
     assert first.service_models == (("customer", ("Customer",)), ("user", ("User",)))
     assert second.service_models == (
+        ("base", ("utcnow",)),
         ("customer", ("Customer",)),
         ("order", ("Order", "OrderIdempotencyKey")),
         ("user", ("User",)),
@@ -278,6 +279,7 @@ def test_what_the_templates_import() -> None:
     assert first.sa_names == ("Enum", "ForeignKey", "String", "Uuid")
     assert second.sa_names == (
         "ForeignKey",
+        "Index",
         "Integer",
         "Numeric",
         "String",

@@ -301,13 +301,12 @@ def _check_filters(fields: Sequence[FieldSpec]) -> None:
         if field.is_owner:
             continue
         for parameter, _ in filters(field):
-            if parameter in RESERVED_NAMES or parameter in owners:
-                other = owners.get(parameter, "the list endpoint")
+            if parameter in owners:
                 raise SpecError(
-                    f"field {field.name!r}: its filter {parameter!r} clashes with {other}'s;"
-                    " rename the field"
+                    f"field {field.name!r}: its filter {parameter!r} clashes with field"
+                    f" {owners[parameter]!r}'s; rename one of them"
                 )
-            owners[parameter] = repr(field.name)
+            owners[parameter] = field.name
 
 
 def column_name(field: FieldSpec) -> str:

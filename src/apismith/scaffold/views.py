@@ -108,6 +108,8 @@ class ResourceView:
             "user": ("User",),
             **{module: (name,) for module, name in self.ref_models},
         }
+        if self.idempotent:
+            imports["base"] = ("utcnow",)
         return tuple(sorted(imports.items()))
 
     @property
@@ -141,7 +143,7 @@ class ResourceView:
             if field.type != "datetime"
         )
         if self.idempotent:
-            names.update({"Integer", "String", "Text", "UniqueConstraint"})
+            names.update({"Index", "Integer", "String", "Text", "UniqueConstraint"})
         return tuple(sorted(names))
 
 
