@@ -8,6 +8,8 @@ The project's virtual environment is the one the resource proof caches (same pyp
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import socket
 import subprocess
@@ -90,6 +92,28 @@ def test_accounts_and_resources_on_postgres(project: Path, postgres: Any) -> Non
             assert client.get("/users/me", headers={"Authorization": f"Bearer {access}"}).is_success
             _resources_round_trip(client, headers)
     print(f"postgres proof: {time.perf_counter() - started:.1f}s")
+
+
+def test_the_projects_own_suite_passes_on_postgres(project: Path, postgres: Any) -> None:
+    postgres.psql("create database suite;")
+    url = _asyncpg_url(postgres).replace("@/postgres?", "@/suite?")
+    assert "/suite?" in url
+    started = time.perf_counter()
+    result = subprocess.run(
+        [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"],
+        cwd=project,
+        env={**os.environ, "TEST_DATABASE_URL": url, "TEST_REDIS_URL": ""},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    counts = re.search(r"(\d+) passed, (\d+) skipped", output)
+    assert counts is not None and int(counts[1]) >= 80, output[-2000:]
+    # Only the Redis test (no server given) and the one reading the SQLite file are skipped.
+    assert int(counts[2]) == 2 and output.count("checks the SQLite test file") == 1
+    print(f"project suite on postgres: {counts[1]} passed in {time.perf_counter() - started:.1f}s")
 
 
 def _resources_round_trip(client: httpx.Client, headers: dict[str, str]) -> None:
