@@ -24,7 +24,8 @@ from apismith.scaffold.project import (
     write_atomic,
 )
 from apismith.scaffold.render import Answers, render_project, render_tree
-from apismith.scaffold.spec import parse_resource, resource_views
+from apismith.scaffold.spec import parse_resource
+from apismith.scaffold.views import resource_views
 
 
 def test_render_is_pure_and_complete() -> None:
@@ -198,3 +199,24 @@ def test_cli_reports_bad_input_with_exit_2(tmp_path: Path) -> None:
     (tmp_path / "billing" / "x").write_text("")
     busy = runner.invoke(app, ["new", "project", "billing", "-d", str(tmp_path)])
     assert busy.exit_code == 2 and "--force" in busy.stderr
+
+
+def test_the_dockerfile_is_multi_stage_unprivileged_and_without_dev_tools() -> None:
+    """Docker is not run here, so the image's shape is checked from its instructions."""
+    lines = render_project(Answers("shop", "0"))["Dockerfile"].splitlines()
+    instructions = [line.split(maxsplit=1) for line in lines if line and not line.startswith("#")]
+    stages = [index for index, (word, _) in enumerate(instructions) if word == "FROM"]
+    assert len(stages) == 2
+    build, runtime = instructions[stages[0] : stages[1]], instructions[stages[1] :]
+    assert instructions[stages[1]][1].endswith("AS runtime")
+    assert any(word == "RUN" and "pip install ." in rest for word, rest in build)
+    assert not any("dev" in rest for word, rest in instructions if word == "RUN")
+    assert any(word == "COPY" and rest.startswith("--from=build") for word, rest in runtime)
+    assert not any(word == "COPY" and rest.startswith(("src", "tests")) for word, rest in runtime)
+    words = [word for word, _ in runtime]
+    user = words.index("USER")
+    assert runtime[user][1] not in {"root", "0"}
+    assert "RUN" not in words[user:]
+    assert words.index("HEALTHCHECK") > user and words[-1] == "CMD"
+    healthcheck = runtime[words.index("HEALTHCHECK")][1]
+    assert "/api/v1/health" in healthcheck

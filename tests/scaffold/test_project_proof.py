@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -126,11 +126,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(project: Path) -> Iterator[tuple[str, Path]]:
-    """The project served by its own ``scripts/run`` on 127.0.0.1: its origin and log file."""
+def serve(
+    project: Path, settings: Mapping[str, str] | None = None, log_name: str = "server.log"
+) -> Iterator[tuple[str, Path]]:
+    """The project served by its own ``scripts/run`` on 127.0.0.1, with extra ``settings`` in
+    its environment: its origin and log file."""
     port = _free_port()
-    log = project / "server.log"
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
+    log = project / log_name
+    env = {**os.environ, **(settings or {}), "PORT": str(port), "HOST": "127.0.0.1"}
     with log.open("w") as stream:
         process = subprocess.Popen(
             ["./scripts/run"], cwd=project, env=env, stdout=stream, stderr=subprocess.STDOUT
@@ -168,14 +171,14 @@ def signed_in(client: httpx.Client, log: Path, email: str) -> str:
     """An access token of a new, verified user, signed up as a person would."""
     registered = client.post("/auth/register", json={"email": email, "password": PASSWORD})
     assert registered.status_code == 202, registered.text
-    verified = client.post("/auth/verify", json={"token": _mailed_token(log, email, 1)})
+    verified = client.post("/auth/verify", json={"token": mailed_token(log, email, 1)})
     assert verified.status_code == 200, verified.text
     login = client.post("/auth/login", data={"username": email, "password": PASSWORD})
     assert login.status_code == 200, login.text
     return str(login.json()["access_token"])
 
 
-def _mailed_token(log: Path, address: str, number: int) -> str:
+def mailed_token(log: Path, address: str, number: int) -> str:
     """The ``number``-th distinct token mailed to ``address``, read from the console email
     log as a user would copy it; waits for the email to be sent."""
     deadline = time.monotonic() + 20
@@ -199,7 +202,7 @@ def test_account_flows_over_http(server: tuple[str, Path]) -> None:
         assert (again.status_code, again.json()) == (registered.status_code, registered.json())
         credentials = {"username": email, "password": PASSWORD}
         assert client.post("/auth/login", data=credentials).status_code == 403
-        verified = client.post("/auth/verify", json={"token": _mailed_token(log, email, 2)})
+        verified = client.post("/auth/verify", json={"token": mailed_token(log, email, 2)})
         assert verified.status_code == 200
         login = client.post("/auth/login", data=credentials)
         assert login.status_code == 200
@@ -221,7 +224,7 @@ def test_account_flows_over_http(server: tuple[str, Path]) -> None:
         reset = client.post("/auth/password-reset/request", json={"email": email})
         assert reset.status_code == 202
         new_password = "another long passphrase"
-        confirm = {"token": _mailed_token(log, email, 3), "new_password": new_password}
+        confirm = {"token": mailed_token(log, email, 3), "new_password": new_password}
         assert client.post("/auth/password-reset/confirm", json=confirm).status_code == 200
         assert client.post("/auth/password-reset/confirm", json=confirm).status_code == 400
         assert client.post("/auth/login", data=credentials).status_code == 401

@@ -13,14 +13,13 @@ from apismith.scaffold.spec import (
     SIMPLE_TYPES,
     FieldSpec,
     ResourceSpec,
-    ResourceView,
     SpecError,
     parse_field,
     parse_resource,
     plural,
-    resource_views,
     resources_from_json,
 )
+from apismith.scaffold.views import ResourceView, resource_views
 
 identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,12}[a-z0-9]", fullmatch=True).filter(
     lambda name: not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
@@ -272,6 +271,7 @@ def test_what_the_templates_import() -> None:
     assert [name for name, _ in second.aliases] == ["LongText", "Money"]
     assert first.service_models == (("customer", ("Customer",)), ("user", ("User",)))
     assert second.service_models == (
+        ("base", ("utcnow",)),
         ("customer", ("Customer",)),
         ("order", ("Order", "OrderIdempotencyKey")),
         ("user", ("User",)),
@@ -279,6 +279,7 @@ def test_what_the_templates_import() -> None:
     assert first.sa_names == ("Enum", "ForeignKey", "String", "Uuid")
     assert second.sa_names == (
         "ForeignKey",
+        "Index",
         "Integer",
         "Numeric",
         "String",

@@ -90,12 +90,19 @@ def resource_command(
             help="Honour an Idempotency-Key header on create: a repeat gets the same answer."
         ),
     ] = False,
+    plural: Annotated[
+        str,
+        typer.Option(
+            help="Plural naming its routes and table, when the English rules get it wrong"
+            " (default: category -> categories, box -> boxes)."
+        ),
+    ] = "",
 ) -> None:
     """Add a resource (model, schemas, repository, service, CRUD router, migration, tests)."""
     with user_errors():
         started = time.perf_counter()
         root = find_project(project or Path())
-        spec, report = add_resource(root, name, fields, idempotent)
+        spec, report = add_resource(root, name, fields, idempotent, plural)
         elapsed = time.perf_counter() - started
     _print_report(report)
     stderr().print(f"added resource {spec.name!r} to {root} in {elapsed:.2f}s")

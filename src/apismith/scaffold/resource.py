@@ -19,10 +19,10 @@ from apismith.scaffold.spec import (
     SpecError,
     check_identifier,
     parse_resource,
-    resource_views,
     resources_from_json,
 )
 from apismith.scaffold.update import ANSWERS_FILE, UpdateReport, apply_render, read_json
+from apismith.scaffold.views import resource_views
 
 
 @dataclass(frozen=True)
@@ -82,11 +82,12 @@ def render(state: ProjectState, resources: Sequence[ResourceSpec]) -> dict[str, 
 
 
 def add_resource(
-    root: Path, name: str, fields: Sequence[str], idempotent: bool = False
+    root: Path, name: str, fields: Sequence[str], idempotent: bool = False, plural: str = ""
 ) -> tuple[ResourceSpec, UpdateReport]:
-    """Add a resource to the project at ``root``; nothing is written if the spec is refused."""
+    """Add a resource to the project at ``root``; nothing is written if the spec is refused.
+    ``plural`` overrides the English plural that names its routes and table."""
     state = load_project(root)
-    spec = parse_resource(name, fields, idempotent, state.resources)
+    spec = parse_resource(name, fields, idempotent, state.resources, plural)
     resources = (*state.resources, spec)
     files = render(state, resources)
     new_paths = set(files) - set(render(state, state.resources))
