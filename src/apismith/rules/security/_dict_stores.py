@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from apismith.project.module import Function, Module
 from apismith.project.values import last_assigned_anywhere
@@ -55,10 +54,7 @@ class DictStores:
     @classmethod
     def of(cls, context: Context) -> DictStores:
         """The analysis of ``context``, shared by the rules of one review."""
-        found = _SHARED.get(context)
-        if found is None:
-            found = _SHARED[context] = cls(context)
-        return found
+        return context.shared(cls, lambda: cls(context))
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -137,9 +133,6 @@ class DictStores:
                     info = self.context.classes.get(scope.types.get(schema or ""))
                     if info is not None:
                         store.fields |= set(info.fields)
-
-
-_SHARED: WeakKeyDictionary[Context, DictStores] = WeakKeyDictionary()
 
 
 def _is_dict(value: object) -> bool:

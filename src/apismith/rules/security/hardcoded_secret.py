@@ -73,7 +73,6 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from typing import TypeGuard
-from weakref import WeakKeyDictionary
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
@@ -209,6 +208,12 @@ def secret_value(value: str, name: str) -> bool:
     return not (WORDY_NAMES.search(snake) and any(c.isspace() for c in text))
 
 
+def mentions_secret(source: str) -> bool:
+    """Whether a file mentions a secret-like word at all (plain substring tests: fast)."""
+    text = source.lower()
+    return any(word in text for word in SECRET_WORDS)
+
+
 class HardcodedSecret(Rule):
     id = "SEC014"
     name = "hardcoded-secret"
@@ -235,8 +240,7 @@ class HardcodedSecret(Rule):
 
     def applies(self, module: Module) -> bool:
         """Cheap guard: a file that never mentions a secret-like word has nothing to report."""
-        text = module.source.lower()
-        return any(word in text for word in SECRET_WORDS)
+        return mentions_secret(module.source)
 
     def _reports(self, module: Module, context: Context) -> Iterator[Report]:
         project = context.project
@@ -282,12 +286,13 @@ def _checked_settings(context: Context) -> set[str]:
     """Attributes the project compares client input with (``key != settings.API_KEY``,
     ``compare_digest(token, settings.service_token)``): credentials of the service itself,
     whose default lets anyone in when a deployment forgets to override it."""
-    found = _CHECKED.get(context)
-    if found is not None:
-        return found
-    found = set()
+    return context.shared(_checked_settings, lambda: _compared_attributes(context))
+
+
+def _compared_attributes(context: Context) -> set[str]:
+    found: set[str] = set()
     for module in context.project.modules:
-        if module.is_test or not MENTIONS_SECRET.search(module.source):
+        if module.is_test or not mentions_secret(module.source):
             continue
         for compare, _ in module.index.compares:
             if all(isinstance(op, ast.Eq | ast.NotEq) for op in compare.ops):
@@ -296,11 +301,7 @@ def _checked_settings(context: Context) -> set[str]:
         for call, _ in module.index.calls:
             if _short_name(call.func) == "compare_digest":
                 found |= {a.attr for a in call.args if isinstance(a, ast.Attribute)}
-    _CHECKED[context] = found
     return found
-
-
-_CHECKED: WeakKeyDictionary[Context, set[str]] = WeakKeyDictionary()
 
 
 def _unnamed_secret(node: ast.expr | None) -> str | None:

@@ -57,7 +57,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
-from weakref import WeakKeyDictionary
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
@@ -251,10 +250,11 @@ def _hashed_password(
 def _password_parameters(context: Context) -> dict[int, set[str]]:
     """Parameters of project functions that some caller passes a password to:
     ``_digest(value)`` called as ``_digest(password)``. Keyed by ``id`` of the function."""
-    found = _FED.get(context)
-    if found is not None:
-        return found
-    found = {}
+    return context.shared(_password_parameters, lambda: _fed_passwords(context))
+
+
+def _fed_passwords(context: Context) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
     project = context.project
     for module in project.modules:
         if module.is_test or not MENTIONS_PASSWORD.search(module.source):
@@ -275,16 +275,12 @@ def _password_parameters(context: Context) -> dict[int, set[str]]:
             names = {positional[i] for i, _ in given if i < len(positional)}
             names |= {k.arg for k in named if k.arg}
             found.setdefault(id(callee[1]), set()).update(names)
-    _FED[context] = found
     return found
 
 
 def _password_named(node: ast.expr) -> bool:
     name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
     return isinstance(name, str) and is_password(name)
-
-
-_FED: WeakKeyDictionary[Context, dict[int, set[str]]] = WeakKeyDictionary()
 
 
 def _hash_object(function: Function, name: str) -> bool:
