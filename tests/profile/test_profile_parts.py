@@ -12,9 +12,11 @@ import httpx
 import pytest
 
 from apismith.dynamic.schema import Operation
+from apismith.profile.checks import loop_blocked
 from apismith.profile.connect import reproduce
 from apismith.profile.measure import Sample, Timing
 from apismith.profile.plan import Call, id_of, items_of
+from apismith.profile.result import Contention, ProfileResult
 from apismith.profile.sql import most_repeated, normalise, recording
 from apismith.profile.values import Values
 from apismith.profile.watchdog import Watchdog, is_app_file
@@ -163,3 +165,19 @@ def test_watchdog_stops_while_the_loop_is_held() -> None:
 def test_generated_strings_differ_between_runs() -> None:
     schema = {"type": "string", "format": "email"}
     assert Values({}).example(schema) != Values({}).example(schema)
+
+
+def test_contention_counts_only_waits_beyond_the_cheap_requests_own_time() -> None:
+    slow = Timing(Call(Operation("GET", "/slow", "slow"), "/slow"), Sample(200, 0.4))
+    result = ProfileResult("http://127.0.0.1:1", "http://127.0.0.1:1", in_process=False)
+    # Blocked: the cheap request waits ~380 ms beside the slow one, 5 ms alone.
+    result.contention.append(Contention(slow, "GET /health", 20.0, ((400, 385, 5), (410, 390, 4))))
+    assert [f.path for f in loop_blocked.check(result)] == ["/slow"]
+    # A busy machine: the cheap request is as slow alone as beside the slow one.
+    result.contention[:] = [
+        Contention(slow, "GET /health", 20.0, ((400, 300, 280), (410, 310, 290)))
+    ]
+    assert loop_blocked.check(result) == []
+    # Blocked once only: not every try waited, so nothing is claimed.
+    result.contention[:] = [Contention(slow, "GET /health", 20.0, ((400, 385, 5), (410, 12, 5)))]
+    assert loop_blocked.check(result) == []

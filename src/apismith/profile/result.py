@@ -56,12 +56,13 @@ class LatencyGrowth:
 @dataclass(frozen=True, slots=True)
 class Contention:
     """A cheap request sent ``delay_ms`` after a slow one, seen from outside the app: per try,
-    how long the slow one took and how long the cheap one waited."""
+    how long the slow one took, how long the cheap one took beside it, and how long the cheap
+    one took alone right after (a busy machine slows both alike; a blocked loop only the first)."""
 
     timing: Timing
     probe: str
     delay_ms: float
-    tries: tuple[tuple[float, float], ...]
+    tries: tuple[tuple[float, float, float], ...]
 
 
 @dataclass(slots=True)

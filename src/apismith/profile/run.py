@@ -136,13 +136,20 @@ async def _contend(
             continue
         progress(f"checking whether {timing.call.operation.label} blocks the server")
         delay = min(0.02, timing.percentile(0.5) / 4000)
-        tries: list[tuple[float, float]] = []
+        tries: list[tuple[float, float, float]] = []
         for _ in range(2):
             slow = asyncio.ensure_future(sender.send(timing.call))
             await asyncio.sleep(delay)
             probe = await sender.send(cheap.call)
             held = await slow
-            tries.append((round(held.seconds * 1000, 2), round(probe.seconds * 1000, 2)))
+            alone = await sender.send(cheap.call)
+            tries.append(
+                (
+                    round(held.seconds * 1000, 2),
+                    round(probe.seconds * 1000, 2),
+                    round(alone.seconds * 1000, 2),
+                )
+            )
         result.contention.append(
             Contention(timing, cheap.call.operation.label, delay * 1000, tuple(tries))
         )

@@ -4,8 +4,10 @@ Watches the event loop while each operation is served in-process: a watchdog thr
 the loop every 10 ms and, when the loop stays busy longer than `--block-ms` (50 ms), samples
 the loop thread's stack. An operation that holds the loop in its own code in at least two
 requests (or its only one) is reported, with the stack that held it. Against a URL, a cheap
-request is sent while a slow one is in flight: when it has to wait for the slow one to finish
-every time, the slow operation blocks the loop (no stack from outside).
+request is sent while a slow one is in flight, and again alone: when beside the slow one it
+waits, beyond its own time alone, for at least half of the slow one's remaining time, every
+time, the slow operation blocks the loop (no stack from outside; a busy machine slows the cheap
+request alone too, so it does not count).
 
 ## Why is this bad?
 An `async def` path operation runs on the event loop. A `time.sleep`, a synchronous client or
@@ -69,7 +71,8 @@ def check(result: ProfileResult) -> list[ProfileFinding]:
             found.append(_from_blocks(result, timing, blocks))
     for contention in result.contention:
         if contention.tries and all(
-            probe >= 0.5 * (slow - contention.delay_ms) for slow, probe in contention.tries
+            probe - alone >= 0.5 * (slow - contention.delay_ms)
+            for slow, probe, alone in contention.tries
         ):
             found.append(_from_contention(result, contention))
     return found
@@ -96,7 +99,10 @@ def _from_blocks(result: ProfileResult, timing: Timing, blocks: list[Block]) -> 
 
 def _from_contention(result: ProfileResult, contention: Contention) -> ProfileFinding:
     operation = contention.timing.call.operation
-    waits = " and ".join(f"{probe:.0f} ms (of {slow:.0f} ms)" for slow, probe in contention.tries)
+    waits = " and ".join(
+        f"{probe:.0f} ms (of {slow:.0f} ms; {alone:.0f} ms alone)"
+        for slow, probe, alone in contention.tries
+    )
     return ProfileFinding(
         CHECK,
         operation.method,
