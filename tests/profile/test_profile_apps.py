@@ -121,7 +121,7 @@ def test_planted_app_under_uvicorn_gets_latency_blocking_and_per_item_cost(
     assert not report["in_process"]
     assert all(r["statements_per_request"] is None for r in report["operations"])
     found = pairs(report)
-    assert PLANTED <= found
+    assert found >= PLANTED
     severities = {(f["rule"], f["path"]): f["severity"] for f in report["findings"]}
     # From outside only timings tell; on a busy machine a per-item timing guess may add a low
     # finding elsewhere, never a serious one.

@@ -126,6 +126,7 @@ class Route:
     operation: Operation
     dependencies: list[Dependency]
     router: str
+    app: str = ""  # qualname of the app serving it (a mounted app serves its own routes)
 
     @property
     def module(self) -> Module:
@@ -842,11 +843,13 @@ class RouteModel:
         routes: list[Route],
         seen: set[str],
         visited: set[str],
+        app: str = "",
     ) -> None:
         if container.qualname in seen:
             return
         seen = seen | {container.qualname}
         visited.add(container.qualname)
+        app = container.qualname if container.kind == "app" else app
         dependencies = [*inherited, *container.dependencies]
         base = prefix + container.prefix
         for operation in container.operations:
@@ -858,6 +861,7 @@ class RouteModel:
                         operation,
                         [*dependencies, *operation.dependencies],
                         container.qualname,
+                        app,
                     )
                 )
         for child_name, include_prefix, include_dependencies in container.includes:
@@ -869,10 +873,11 @@ class RouteModel:
                 routes,
                 seen,
                 visited,
+                app,
             )
         for mount_path, child_name in container.mounts:
             self._collect(
-                self.containers[child_name], prefix + mount_path, [], routes, seen, visited
+                self.containers[child_name], prefix + mount_path, [], routes, seen, visited, app
             )
 
     @property

@@ -108,6 +108,8 @@ class DependsWithoutAnnotated(Rule):
                     argument,
                     f"parameter `{argument.arg}` of `{_display(module, function)}` is declared "
                     f"`= {ast.unparse(default)}`; use `Annotated[{typed}, {marker}(...)]`",
+                    fix=f"Move the marker into the annotation: "
+                    f"`{argument.arg}: Annotated[{typed}, {marker}(...)]`.",
                 )
 
 

@@ -84,9 +84,14 @@ def _documented(route: Route) -> bool:
 
 
 def _hidden(context: Context, route: Route) -> bool:
-    """``include_in_schema=False`` on the operation or on the router that holds it."""
+    """``include_in_schema=False`` on the operation or on the router that holds it, or an app
+    that publishes no OpenAPI document (``openapi_url=None``): no summary is shown anywhere."""
     flags = [route.keyword("include_in_schema")]
     container = context.routes.containers.get(route.router)
     if container is not None:
         flags += [k.value for k in container.node.keywords if k.arg == "include_in_schema"]
-    return any(isinstance(f, ast.Constant) and f.value is False for f in flags)
+    if any(isinstance(f, ast.Constant) and f.value is False for f in flags):
+        return True
+    app = context.routes.containers.get(route.app)
+    schema = [k.value for k in app.node.keywords if k.arg == "openapi_url"] if app else []
+    return any(isinstance(value, ast.Constant) and not value.value for value in schema)
