@@ -224,7 +224,7 @@ def _is_record_list(name: str, value: object) -> bool:
 def _reads(node: ast.expr, name: str) -> bool:
     """Whether an expression reads a field of the record ``name``: ``u["id"]``, ``u.id``."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        node = node.func.value  # ``u.get("id")``
+        node = node.func  # ``u.get("id")``
     return (
         isinstance(node, ast.Subscript | ast.Attribute)
         and isinstance(node.value, ast.Name)
