@@ -268,6 +268,7 @@ class Access:
                     label = self._middleware_auth(module, call.args[0])
                     if label is not None:
                         guarded[container.qualname] = label
+                        self.scopes[container.qualname] = self._class_scope(module, call.args[0])
             for function in module.index.functions:
                 for decorator in function.decorator_list:
                     if (
@@ -293,8 +294,21 @@ class Access:
                     if isinstance(item, ast.Call) and item.args:
                         label = self._middleware_auth(container.module, item.args[0])
                         if label is not None:
+                            scope = self._class_scope(container.module, item.args[0])
+                            self.scopes[container.qualname] = scope
                             return label
         return None
+
+    def _class_scope(self, module: Module, node: ast.expr) -> PathScope:
+        """The paths a middleware class checks, read from its ``dispatch`` (or ``__call__``)."""
+        found = self.project.lookup(self.project.resolve(module, node) or "")
+        if found is not None and isinstance(found[1], ast.ClassDef):
+            for statement in found[1].body:
+                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    statement.name in {"dispatch", "__call__"}
+                ):
+                    return path_scope(self.project, found[0], statement)
+        return EVERY_PATH
 
     def _middleware_auth(self, module: Module, node: ast.expr) -> str | None:
         """A middleware class that authenticates: by its name, or by what its methods do."""

@@ -1,7 +1,8 @@
 """Records kept in module-level dictionaries: ``users_db = {"alice": {...}}``, ``notes = {}``.
 
-Small services and prototypes keep their data in a dict keyed by id or name. A store is a
-module-level name bound to a dict display or ``dict()``; what its records hold is read from the
+Small services and prototypes keep their data in a dict keyed by id or name, or in a list of
+dicts searched by a loop. A store is a module-level name bound to a dict display or ``dict()``
+(or to a list of dict displays); what its records hold is read from the
 dict displays the project puts in it (in the initial value, or assigned as ``store[key] = {...}``)
 and from the pydantic schemas it stores (``store[key] = body.dict()``). Shared by the
 access-control rules (SEC011, SEC012, SEC013).
@@ -21,6 +22,7 @@ from apismith.rules.security._access import words
 
 USER_STORES = frozenset({"user", "users", "account", "accounts", "member", "members"})
 DUMPS = frozenset({"dict", "model_dump"})
+STORE_WORDS = frozenset({"db", "store", "storage", "records", "table"})
 
 
 @dataclass(slots=True)
@@ -30,6 +32,7 @@ class Store:
     qualname: str
     name: str
     fields: set[str] = field(default_factory=set)
+    listed: bool = False  # a list of records, looked up by a loop: ``for u in users: ...``
 
     @property
     def holds_users(self) -> bool:
@@ -68,6 +71,10 @@ class DictStores:
                     if isinstance(value, ast.Dict):
                         store.fields |= _record_keys(value.values)
                     self.stores[store.qualname] = store
+                elif _is_record_list(name, value):
+                    store = Store(f"{module.name}.{name}", name, listed=True)
+                    store.fields |= _record_keys(value.elts if isinstance(value, ast.List) else [])
+                    self.stores[store.qualname] = store
         if self.stores:
             self._learn_fields()
 
@@ -95,20 +102,62 @@ class DictStores:
                 store = self.store(module, node.func.value, function)
                 if store is not None:
                     yield RecordUse(node, store, node.args[0])
+            elif isinstance(node, ast.For | ast.comprehension):
+                yield from self._lookups(module, function, node)
+
+    def _lookups(
+        self, module: Module, function: Function, loop: ast.For | ast.comprehension
+    ) -> Iterator[RecordUse]:
+        """``for u in users: if u["id"] == user_id``: a list store searched by a key."""
+        store = self.store(module, loop.iter, function)
+        if store is None or not store.listed or not isinstance(loop.target, ast.Name):
+            return
+        name = loop.target.id
+        tests = (
+            loop.ifs
+            if isinstance(loop, ast.comprehension)
+            else [n.test for n in walk(loop) if isinstance(n, ast.If)]
+        )
+        for test in tests:
+            for compare in walk(test):
+                if not isinstance(compare, ast.Compare):
+                    continue
+                sides = [compare.left, *compare.comparators]
+                others = [side for side in sides if not _reads(side, name)]
+                if len(others) < len(sides) and others:
+                    yield RecordUse(compare, store, others[0])
 
     def record_of(self, module: Module, function: Function, node: ast.expr) -> Store | None:
         """The store whose record (or records) an expression is: ``users_db[name]``, a local
         bound to ``users_db.get(name)``, ``list(users_db.values())``."""
         if isinstance(node, ast.Name):
+            looped = self._loop_store(module, function, node.id)
+            if looped is not None:
+                return looped
             node = last_assigned_anywhere(function, node.id) or node
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
-            node = node.args[0]  # list(store.values())
+            node = node.args[0]  # list(store.values()), next(u for u in users if ...)
+        if isinstance(node, ast.GeneratorExp | ast.ListComp) and node.generators:
+            return self.store(module, node.generators[0].iter, function)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in {"get", "values", "pop"}:
                 return self.store(module, node.func.value, function)
             return None
         if isinstance(node, ast.Subscript):
             return self.store(module, node.value, function)
+        return self.store(module, node, function)  # ``return users``: every record
+
+    def _loop_store(self, module: Module, function: Function, name: str) -> Store | None:
+        """The list store a loop variable walks: ``for user in users``."""
+        for node in walk(function):
+            if (
+                isinstance(node, ast.For)
+                and isinstance(node.target, ast.Name)
+                and node.target.id == name
+            ):
+                store = self.store(module, node.iter, function)
+                if store is not None and store.listed:
+                    return store
         return None
 
     def _learn_fields(self) -> None:
@@ -120,16 +169,25 @@ class DictStores:
             for function in module.index.functions:
                 scope = project.scope(function)
                 for node in walk(function):
-                    if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                        target, value = node.targets[0], node.value
+                        if not isinstance(target, ast.Subscript):
+                            continue
+                        store = self.store(module, target.value, function)
+                    elif (
+                        isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "append"
+                        and node.args
+                    ):
+                        value = node.args[0]
+                        store = self.store(module, node.func.value, function)
+                    else:
                         continue
-                    target = node.targets[0]
-                    if not isinstance(target, ast.Subscript):
-                        continue
-                    store = self.store(module, target.value, function)
                     if store is None:
                         continue
-                    store.fields |= _record_keys([node.value])
-                    schema = _schema_name(node.value)
+                    store.fields |= _record_keys([value])
+                    schema = _schema_name(value)
                     info = self.context.classes.get(scope.types.get(schema or ""))
                     if info is not None:
                         store.fields |= set(info.fields)
@@ -144,6 +202,26 @@ def _is_dict(value: object) -> bool:
         and value.func.id == "dict"
         and not value.args
         and not value.keywords
+    )
+
+
+def _is_record_list(name: str, value: object) -> bool:
+    """``users = [{"id": 1, ...}]``, or an empty list named like a store (``users_db = []``)."""
+    if not isinstance(value, ast.List):
+        return False
+    if value.elts:
+        return all(isinstance(element, ast.Dict) for element in value.elts)
+    return bool(set(words(name)) & (USER_STORES | STORE_WORDS))
+
+
+def _reads(node: ast.expr, name: str) -> bool:
+    """Whether an expression reads a field of the record ``name``: ``u["id"]``, ``u.id``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func  # ``u.get("id")``
+    return (
+        isinstance(node, ast.Subscript | ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
     )
 
 

@@ -11,7 +11,8 @@ while other routes of the same router or module require it.
 Authentication is looked for everywhere FastAPI applies it: route, router, `include_router`
 and app `dependencies=`, parameter dependencies (also through `Annotated` aliases,
 `Security(...)` and callable class instances), class-level dependencies of class-based views,
-dependencies a custom `APIRouter` subclass adds, middleware that checks credentials, and
+dependencies a custom `APIRouter` subclass adds, middleware that checks credentials (on the
+paths it checks: a prefix it tests first, not the paths it hands on unchecked), and
 handlers that check a token, a credential header or the session themselves.
 
 ## Why is this bad?
