@@ -209,15 +209,23 @@ def _is_action(route: Route) -> bool:
 
 
 def _sets_status(context: Context, route: Route) -> bool:
-    """Whether the handler sets the status itself: a returned response, ``x.status_code = ...``."""
+    """Whether the handler sets the status itself (a returned response, ``x.status_code = ...``)
+    or leaves the creation to a background task (nothing exists yet when it answers)."""
     for node in own_nodes(route.handler):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add_task"
+        ):
+            return True
         if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Attribute) and t.attr == "status_code" for t in targets):
                 return True
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
-            func = node.value.func
-            name = context.project.resolve(route.module, func) or ast.unparse(func)
-            if name.endswith("Response"):
-                return True
+        if isinstance(node, ast.Return):
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if isinstance(value, ast.Call):
+                name = context.project.resolve(route.module, value.func) or ast.unparse(value.func)
+                if name.lower().endswith("response"):  # `JSONResponse(...)`, `make_response()`
+                    return True
     return False
