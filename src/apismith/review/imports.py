@@ -30,7 +30,7 @@ def closure_digests(project: Project) -> dict[str, str]:
         hits = sorted(
             {
                 (name, index[id(found)])
-                for name in _looked_up(module)
+                for name in looked_up(module)
                 if (found := project.by_name.get(name)) is not None
             }
         )
@@ -63,7 +63,7 @@ def closure_digests(project: Project) -> dict[str, str]:
     return result
 
 
-def _looked_up(module: Module) -> Iterator[str]:
+def looked_up(module: Module) -> Iterator[str]:
     """Every dotted name resolution may look up from ``module``: prefixes of its own name, of
     its import targets and of its star imports."""
     for name in (module.name, *module.imports.values(), *module.star_imports):
