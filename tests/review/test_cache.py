@@ -14,7 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from apismith.cli import app
 from apismith.config import Config, load_config
 from apismith.project.loader import build_project, load_project
 from apismith.project.project import Project
@@ -442,3 +444,30 @@ def test_two_workers_give_the_same_answer_from_the_cache(
     monkeypatch.setenv("APISMITH_WORKERS", "1")
     assert not partial.cached
     assert outcome(partial) == outcome(review(root, config, use_cache=False))
+
+
+def test_the_documented_command_sequence(
+    tree: Tree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/caching.md: first run, unchanged, one file edited, then --no-cache."""
+    monkeypatch.setenv("APISMITH_CACHE_DIR", str(tmp_path / "cache"))
+    root = tree(HASHING)
+    runner = CliRunner()
+
+    def run(*extra: str) -> dict[str, object]:
+        result = runner.invoke(app, ["review", str(root), "-f", "json", *extra])
+        assert result.exit_code == 1, result.output
+        summary: dict[str, object] = json.loads(result.stdout)["summary"]
+        return summary
+
+    assert run()["cached"] is False
+    assert run()["cached"] is True
+    with (root / "api.py").open("a", encoding="utf-8") as stream:
+        stream.write("# note\n")
+    entries = set(cache.default_dir(root).iterdir())
+    edited = run()
+    assert edited["cached"] is False and edited["findings"] == 2
+    after = set(cache.default_dir(root).iterdir())
+    assert len(after - entries) == 1, "the edited tree's result is stored"
+    assert run("--no-cache")["cached"] is False
+    assert set(cache.default_dir(root).iterdir()) == after, "--no-cache writes nothing"
