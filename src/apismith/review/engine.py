@@ -27,6 +27,7 @@ from apismith.rules.context import Context
 
 SUPPRESSION = re.compile(r"#\s*apismith:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")
 Progress = Callable[[str], None]
+Tagged = list[tuple[str, Finding]]  # each finding with the id of the rule that reported it
 PARALLEL_FROM = 150  # modules; below this a second process costs more than it saves
 
 
@@ -108,14 +109,7 @@ def _review(
     fresh = set(keys) - set(files)
     workers = default_workers(len(loaded.project.modules))
     ran = _run(loaded, config, rules, progress, verbose, workers, fresh)
-    per_file: dict[str, list[Finding]] = {relpath: [] for relpath in fresh}
-    rest: list[Finding] = []
-    file_ids = {rule.id for rule in scoped}
-    for rule_id, finding in ran:
-        if rule_id in file_ids:
-            per_file.setdefault(finding.path, []).append(finding)
-        else:
-            rest.append(finding)
+    per_file, rest = _split(ran, {rule.id for rule in scoped}, fresh)
     for relpath, reported in per_file.items():
         files[relpath] = cache.FileResult(*_filter(modules, config, _dedupe(reported)))
     findings, suppressed = _filter(modules, config, [*_syntax_findings(loaded), *_dedupe(rest)])
@@ -128,6 +122,20 @@ def _review(
         cache.store(directory, key, cache.TreeResult(findings, errors, suppressed, stored))
     seconds = time.perf_counter() - started
     return ReviewResult(root, findings, errors, len(sources), rules, False, seconds, suppressed)
+
+
+def _split(
+    ran: Tagged, file_ids: set[str], fresh: set[str]
+) -> tuple[dict[str, list[Finding]], list[Finding]]:
+    """The findings of file-scoped rules by file (every fresh file listed), and the others."""
+    per_file: dict[str, list[Finding]] = {relpath: [] for relpath in fresh}
+    rest: list[Finding] = []
+    for rule_id, finding in ran:
+        if rule_id in file_ids:
+            per_file.setdefault(finding.path, []).append(finding)
+        else:
+            rest.append(finding)
+    return per_file, rest
 
 
 def default_workers(modules: int) -> int:
@@ -153,9 +161,6 @@ def run_rules(
     """
     ran = _run(loaded, config, list(rules), progress, verbose, workers, None)
     return _dedupe([finding for _, finding in ran])
-
-
-Tagged = list[tuple[str, Finding]]  # each finding with the id of the rule that ran
 
 
 def _run(
