@@ -402,11 +402,11 @@ def test_damaged_per_file_tables_are_ignored(tmp_path: Path, content: str) -> No
     cache.store(directory, "good", cache.TreeResult([], [], 0, {"g": cache.FileResult([], 1)}))
     (directory / "bad.json").write_text(content, encoding="utf-8")
     (directory / "folder.json").mkdir()
-    assert cache.load_files(directory) == {"g": cache.FileResult([], 1)}
+    assert cache.load_files(directory, {"g", "k"}) == {"g": cache.FileResult([], 1)}
 
 
 def test_a_missing_cache_dir_holds_no_per_file_results(tmp_path: Path) -> None:
-    assert cache.load_files(tmp_path / "absent") == {}
+    assert cache.load_files(tmp_path / "absent", {"k"}) == {}
 
 
 def test_concurrent_runs_leave_a_readable_cache(

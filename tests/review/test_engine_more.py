@@ -326,11 +326,12 @@ def test_cache_store_and_load_round_trip(tmp_path: Path) -> None:
     cache.store(directory, "k1", cache.TreeResult(findings, errors, 3, files))
     assert cache.load(directory, "k1") == cache.TreeResult(findings, errors, 3, {})
     assert cache.load(directory, "k2") is None
-    assert cache.load_files(directory) == files
+    assert cache.load_files(directory, {"f1", "f2"}) == files
+    assert cache.load_files(directory, {"f2", "f3"}) == {"f2": files["f2"]}
     cache.store(directory, "k2", cache.TreeResult(findings[:1], [], 0, {}))
     assert cache.load(directory, "k2") == cache.TreeResult(findings[:1], [], 0, {})
     assert cache.load(directory, "k1") is not None, "a few older entries are kept"
-    assert cache.load_files(directory) == files
+    assert cache.load_files(directory, {"f1", "f2"}) == files
 
 
 @pytest.mark.parametrize(

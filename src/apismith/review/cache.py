@@ -27,6 +27,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,8 +125,8 @@ def load(directory: Path, digest: str) -> TreeResult | None:
     return result
 
 
-def load_files(directory: Path) -> dict[str, FileResult]:
-    """Every per-file result the kept entries hold, by per-file key."""
+def load_files(directory: Path, wanted: Collection[str]) -> dict[str, FileResult]:
+    """The per-file results the kept entries hold for the per-file keys in ``wanted``."""
     found: dict[str, FileResult] = {}
     with contextlib.suppress(OSError):
         for path in directory.glob("*.json"):
@@ -139,6 +140,7 @@ def load_files(directory: Path) -> dict[str, FileResult]:
                         int(entry["suppressed"]),
                     )
                     for file_key, entry in data["files"].items()
+                    if file_key in wanted and file_key not in found
                 }
                 found.update(table)
     return found

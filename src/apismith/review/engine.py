@@ -104,7 +104,7 @@ def _review(
     modules = {m.relpath: m for m in loaded.project.modules}
     scoped = [rule for rule in rules if rule.scope == "file"]
     keys = cache.file_keys(closure_digests(loaded.project), config, scoped)
-    known = cache.load_files(directory) if directory is not None else {}
+    known = cache.load_files(directory, set(keys.values())) if directory is not None else {}
     files = {relpath: known[k] for relpath, k in keys.items() if k in known}
     fresh = set(keys) - set(files)
     workers = default_workers(len(loaded.project.modules))
