@@ -322,13 +322,16 @@ def test_cache_store_and_load_round_trip(tmp_path: Path) -> None:
     directory = tmp_path / "a" / "b"
     findings = _sample_findings()
     errors = [FileProblem("bad.py", "syntax error: x", 3, 7), FileProblem("bin.py", "binary")]
-    cache.store(directory, "k1", findings, errors)
-    assert cache.load(directory, "k1") == (findings, errors)
+    files = {"f1": cache.FileResult(findings[:1], 2), "f2": cache.FileResult([], 0)}
+    cache.store(directory, "k1", cache.TreeResult(findings, errors, 3, files))
+    assert cache.load(directory, "k1") == cache.TreeResult(findings, errors, 3, {})
     assert cache.load(directory, "k2") is None
-    cache.store(directory, "k2", findings[:1], [])
-    assert [p.name for p in directory.iterdir()] == ["k2.json"], "older entries are removed"
-    assert cache.load(directory, "k1") is None
-    assert cache.load(directory, "k2") == (findings[:1], [])
+    assert cache.load_files(directory, {"f1", "f2"}) == files
+    assert cache.load_files(directory, {"f2", "f3"}) == {"f2": files["f2"]}
+    cache.store(directory, "k2", cache.TreeResult(findings[:1], [], 0, {}))
+    assert cache.load(directory, "k2") == cache.TreeResult(findings[:1], [], 0, {})
+    assert cache.load(directory, "k1") is not None, "a few older entries are kept"
+    assert cache.load_files(directory, {"f1", "f2"}) == files
 
 
 @pytest.mark.parametrize(
@@ -341,8 +344,22 @@ def test_cache_store_and_load_round_trip(tmp_path: Path) -> None:
         '{"findings": [{"rule": "X"}], "errors": []}',
         '{"findings": [], "errors": [{"nope": 1}]}',
         '{"findings": [], "errors": [["a", "b"]]}',
+        '{"format": 2, "findings": [], "errors": [], "suppressed": "many"}',
+        '{"format": 2, "findings": [], "errors": []}',
+        '{"format": 1, "findings": [], "errors": [], "suppressed": 0}',
     ],
-    ids=["truncated", "empty", "list", "no-errors", "partial-finding", "bad-error", "error-list"],
+    ids=[
+        "truncated",
+        "empty",
+        "list",
+        "no-errors",
+        "partial-finding",
+        "bad-error",
+        "error-list",
+        "bad-count",
+        "no-count",
+        "old-format",
+    ],
 )
 def test_corrupted_cache_entries_are_ignored(tree: Tree, tmp_path: Path, content: str) -> None:
     directory = tmp_path / "cache"

@@ -1,8 +1,21 @@
-"""Results cached by content: unchanged files, config and apismith version give the same answer.
+"""Review results cached by content, for the whole tree and for each file.
 
-The key hashes every file's path and content together with the configuration, the selected
-rules, the apismith version and apismith's own code, so an edit to any file, a setting, an
-upgrade or a change to a rule invalidates it.
+Two levels, both invalidated by the configuration, the selected rules, the apismith version
+and apismith's own code:
+
+- **Tree.** The key hashes every file's path and content. An unchanged tree gives the whole
+  result back without parsing anything.
+- **File.** Rules whose ``scope`` is ``"file"`` find in a module only what that module and the
+  project modules it imports (transitively) contain. Their findings in a module are stored
+  under a key of that module's path, name and content and a digest of its import closure
+  (:mod:`apismith.review.imports`). When the tree changed, every file is parsed again and the
+  project-scoped rules run again, but the file-scoped rules run only on modules whose key is
+  new: editing a router reruns them on that router and on the modules that import it.
+
+Each entry is one JSON file named by its tree key, holding the result and the per-file table
+of that tree; it is written to a temporary file and renamed, so concurrent runs never see half
+an entry. Only the newest ``KEEP`` entries are kept. A cache that cannot be read or written is
+silently skipped: the review runs uncached.
 """
 
 from __future__ import annotations
@@ -13,13 +26,39 @@ import hashlib
 import json
 import os
 import tempfile
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from apismith import __version__
 from apismith.config import Config
 from apismith.findings import Finding
 from apismith.project.loader import FileProblem
 from apismith.rules.base import Rule
+
+KEEP = 4  # tree entries kept: a few trees (branches, --select variants) stay warm
+STALE_TEMPORARY = 3600.0  # seconds after which a leftover temporary file is removed
+FORMAT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What the file-scoped rules report in one file, and how many findings it suppressed."""
+
+    findings: list[Finding]
+    suppressed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TreeResult:
+    """A whole review's result, and the per-file results it was assembled from."""
+
+    findings: list[Finding]
+    errors: list[FileProblem]
+    suppressed: int
+    files: dict[str, FileResult]
 
 
 def default_dir(root: Path) -> Path:
@@ -43,41 +82,118 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def _settings(config: Config, rules: list[Rule]) -> bytes:
+    ids = ",".join(rule.id for rule in rules)
+    return f"{FORMAT}\0{__version__}\0{code_digest()}\0{config.fingerprint()}\0{ids}\0".encode()
+
+
 def key(root: Path, sources: list[tuple[Path, str]], config: Config, rules: list[Rule]) -> str:
     """A digest of everything a review's result depends on."""
-    digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{code_digest()}\0{config.fingerprint()}\0".encode())
-    digest.update(",".join(rule.id for rule in rules).encode())
+    digest = hashlib.sha256(_settings(config, rules))
     for path, source in sources:
         digest.update(b"\0" + str(path.relative_to(root) if path != root else path.name).encode())
         digest.update(b"\0" + hashlib.sha1(source.encode("utf-8", "surrogatepass")).digest())
     return digest.hexdigest()
 
 
-def load(directory: Path, digest: str) -> tuple[list[Finding], list[FileProblem]] | None:
-    """Cached findings and errors for ``digest``, or None (missing or unreadable entry)."""
-    try:
-        data = json.loads((directory / f"{digest}.json").read_text(encoding="utf-8"))
-        findings = [Finding.from_dict(item) for item in data["findings"]]
-        errors = [FileProblem(**item) for item in data["errors"]]
-    except (OSError, ValueError, KeyError, TypeError):
+def file_keys(closures: dict[str, str], config: Config, rules: list[Rule]) -> dict[str, str]:
+    """The per-file key of each module (by relative path) for the file-scoped ``rules``."""
+    settings = _settings(config, rules)
+    return {
+        path: hashlib.sha256(settings + closure.encode()).hexdigest()
+        for path, closure in closures.items()
+    }
+
+
+def load(directory: Path, digest: str) -> TreeResult | None:
+    """The cached result of the tree whose key is ``digest``, or None."""
+    path = directory / f"{digest}.json"
+    data = _read(path)
+    if data is None:
         return None
-    return findings, errors
+    try:
+        result = TreeResult(
+            [Finding.from_dict(item) for item in data["findings"]],
+            [FileProblem(**item) for item in data["errors"]],
+            int(data["suppressed"]),
+            {},
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used entries survive pruning
+    return result
 
 
-def store(directory: Path, digest: str, findings: list[Finding], errors: list[FileProblem]) -> None:
-    """Write an entry atomically; a cache that cannot be written is silently skipped."""
+def load_files(directory: Path, wanted: Collection[str]) -> dict[str, FileResult]:
+    """The per-file results the kept entries hold for the per-file keys in ``wanted``."""
+    found: dict[str, FileResult] = {}
+    with contextlib.suppress(OSError):
+        for path in directory.glob("*.json"):
+            data = _read(path)
+            if data is None:
+                continue
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                table = {
+                    file_key: FileResult(
+                        [Finding.from_dict(item) for item in entry["findings"]],
+                        int(entry["suppressed"]),
+                    )
+                    for file_key, entry in data["files"].items()
+                    if file_key in wanted and file_key not in found
+                }
+                found.update(table)
+    return found
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def store(directory: Path, digest: str, result: TreeResult) -> None:
+    """Write an entry atomically and prune old ones; a cache that cannot be written is
+    silently skipped."""
     data = {
-        "findings": [f.to_dict() for f in findings],
+        "format": FORMAT,
+        "findings": [f.to_dict() for f in result.findings],
         "errors": [
-            {"path": e.path, "reason": e.reason, "line": e.line, "column": e.column} for e in errors
+            {"path": e.path, "reason": e.reason, "line": e.line, "column": e.column}
+            for e in result.errors
         ],
+        "suppressed": result.suppressed,
+        "files": {
+            file_key: {
+                "findings": [f.to_dict() for f in entry.findings],
+                "suppressed": entry.suppressed,
+            }
+            for file_key, entry in result.files.items()
+        },
     }
     with contextlib.suppress(OSError):
         directory.mkdir(parents=True, exist_ok=True)
-        for old in directory.glob("*.json"):
-            old.unlink()
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(data, stream)
         Path(temporary).replace(directory / f"{digest}.json")
+        _prune(directory)
+
+
+def _prune(directory: Path) -> None:
+    """Keep the ``KEEP`` newest entries; remove temporary files a killed run left behind."""
+    now = time.time()
+    entries: list[tuple[float, Path]] = []
+    for path in directory.iterdir():
+        with contextlib.suppress(OSError):
+            modified = path.stat().st_mtime
+            if path.suffix == ".json":
+                entries.append((modified, path))
+            elif path.suffix == ".tmp" and now - modified > STALE_TEMPORARY:
+                path.unlink()
+    entries.sort(reverse=True)
+    for _, path in entries[KEEP:]:
+        with contextlib.suppress(OSError):
+            path.unlink()

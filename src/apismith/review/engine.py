@@ -18,13 +18,16 @@ from apismith.config import Config
 from apismith.errors import UsageError
 from apismith.findings import Confidence, Finding, Fix, Severity
 from apismith.project.loader import FileProblem, LoadedProject, build_project, read_files
+from apismith.project.module import Module
 from apismith.review import cache
+from apismith.review.imports import closure_digests
 from apismith.rules import select_rules
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
 SUPPRESSION = re.compile(r"#\s*apismith:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")
 Progress = Callable[[str], None]
+Tagged = list[tuple[str, Finding]]  # each finding with the id of the rule that reported it
 PARALLEL_FROM = 150  # modules; below this a second process costs more than it saves
 
 
@@ -84,30 +87,55 @@ def _review(
     sources, read_problems = read_files(path, config.exclude)
     if progress is not None:
         progress(f"read {len(sources)} files")
+    directory = (cache_dir or cache.default_dir(root)) if use_cache else None
     key = cache.key(root, sources, config, rules)
-    if use_cache:
-        hit = cache.load(cache_dir or cache.default_dir(root), key)
-        if hit is not None:
-            findings, errors = hit
-            return ReviewResult(
-                root, findings, errors, len(sources), rules, True, time.perf_counter() - started
-            )
+    hit = cache.load(directory, key) if directory is not None else None
+    if hit is not None:
+        seconds = time.perf_counter() - started
+        return ReviewResult(
+            root, hit.findings, hit.errors, len(sources), rules, True, seconds, hit.suppressed
+        )
     loaded = build_project(root, sources)
     if progress is not None:
         progress(
             f"parsed {len(loaded.project.modules)} modules, {len(loaded.routes.routes)} routes"
         )
-    errors = [*read_problems, *loaded.problems]
+    errors = sorted([*read_problems, *loaded.problems], key=lambda e: e.path)
+    modules = {m.relpath: m for m in loaded.project.modules}
+    scoped = [rule for rule in rules if rule.scope == "file"]
+    keys = cache.file_keys(closure_digests(loaded.project), config, scoped)
+    known = cache.load_files(directory, set(keys.values())) if directory is not None else {}
+    files = {relpath: known[k] for relpath, k in keys.items() if k in known}
+    fresh = set(keys) - set(files)
     workers = default_workers(len(loaded.project.modules))
-    ran = run_rules(loaded, config, rules, progress, verbose, workers=workers)
-    findings = [*_syntax_findings(loaded), *ran]
-    findings, suppressed = _filter(loaded, config, findings)
+    ran = _run(loaded, config, rules, progress, verbose, workers, fresh)
+    per_file, rest = _split(ran, {rule.id for rule in scoped}, fresh)
+    for relpath, reported in per_file.items():
+        files[relpath] = cache.FileResult(*_filter(modules, config, _dedupe(reported)))
+    findings, suppressed = _filter(modules, config, [*_syntax_findings(loaded), *_dedupe(rest)])
+    for result in files.values():
+        findings.extend(result.findings)
+        suppressed += result.suppressed
     findings.sort(key=lambda f: f.sort_key)
-    errors.sort(key=lambda e: e.path)
-    if use_cache:
-        cache.store(cache_dir or cache.default_dir(root), key, findings, errors)
+    if directory is not None:
+        stored = {keys[relpath]: result for relpath, result in files.items() if relpath in keys}
+        cache.store(directory, key, cache.TreeResult(findings, errors, suppressed, stored))
     seconds = time.perf_counter() - started
     return ReviewResult(root, findings, errors, len(sources), rules, False, seconds, suppressed)
+
+
+def _split(
+    ran: Tagged, file_ids: set[str], fresh: set[str]
+) -> tuple[dict[str, list[Finding]], list[Finding]]:
+    """The findings of file-scoped rules by file (every fresh file listed), and the others."""
+    per_file: dict[str, list[Finding]] = {relpath: [] for relpath in fresh}
+    rest: list[Finding] = []
+    for rule_id, finding in ran:
+        if rule_id in file_ids:
+            per_file.setdefault(finding.path, []).append(finding)
+        else:
+            rest.append(finding)
+    return per_file, rest
 
 
 def default_workers(modules: int) -> int:
@@ -131,13 +159,26 @@ def run_rules(
     With ``workers`` > 1 the security rules run in a forked copy of this process (the project
     model is shared copy-on-write, nothing is parsed twice) while the others run here.
     """
-    selected = list(rules)
+    ran = _run(loaded, config, list(rules), progress, verbose, workers, None)
+    return _dedupe([finding for _, finding in ran])
+
+
+def _run(
+    loaded: LoadedProject,
+    config: Config,
+    rules: list[Rule],
+    progress: Progress | None,
+    verbose: bool,
+    workers: int,
+    fresh: set[str] | None,
+) -> Tagged:
+    """Run ``rules``, file-scoped ones only on the modules in ``fresh`` (all when None)."""
     if workers > 1 and hasattr(os, "fork"):
-        security = [rule for rule in selected if rule.family == "security"]
-        others = [rule for rule in selected if rule.family != "security"]
+        security = [rule for rule in rules if rule.family == "security"]
+        others = [rule for rule in rules if rule.family != "security"]
         if security and others:
-            return _dedupe(_forked(loaded, config, security, others, verbose))
-    return _dedupe(_serial(loaded, config, selected, progress, verbose))
+            return _forked(loaded, config, security, others, verbose, fresh)
+    return _serial(loaded, config, rules, progress, verbose, fresh)
 
 
 def _forked(
@@ -146,26 +187,27 @@ def _forked(
     theirs: list[Rule],
     ours: list[Rule],
     verbose: bool,
-) -> list[Finding]:
+    fresh: set[str] | None,
+) -> Tagged:
     """Run ``theirs`` in a child process and ``ours`` here; fall back to serial on failure."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which coverage does not follow
         os.close(reader)
         with os.fdopen(writer, "wb") as stream:
-            pickle.dump(_serial(loaded, config, theirs, None, verbose), stream)
+            pickle.dump(_serial(loaded, config, theirs, None, verbose, fresh), stream)
         os._exit(0)
     os.close(writer)
-    found = _serial(loaded, config, ours, None, verbose)
+    found = _serial(loaded, config, ours, None, verbose, fresh)
     with os.fdopen(reader, "rb") as stream:
         data = stream.read()
     _, status = os.waitpid(pid, 0)
     try:
-        child: list[Finding] = pickle.loads(data) if status == 0 else []
+        child: Tagged = pickle.loads(data) if status == 0 else []
     except (pickle.UnpicklingError, EOFError):
         child = []
     if status != 0 or not isinstance(child, list):
-        child = _serial(loaded, config, theirs, None, verbose)
+        child = _serial(loaded, config, theirs, None, verbose, fresh)
     return [*child, *found]
 
 
@@ -175,24 +217,27 @@ def _serial(
     rules: list[Rule],
     progress: Progress | None,
     verbose: bool,
-) -> list[Finding]:
+    fresh: set[str] | None,
+) -> Tagged:
     context = Context(loaded, config)
     modules = [m for m in loaded.project.modules if not m.is_test]
-    findings: list[Finding] = []
+    findings: Tagged = []
     for rule in rules:
         try:
             for report in rule.check_project(context):
-                findings.append(to_finding(rule, report))
+                findings.append((rule.id, to_finding(rule, report)))
         except Exception as error:
-            findings.append(_crash(rule, None, error, verbose))
+            findings.append((rule.id, _crash(rule, None, error, verbose)))
         for module in modules:
-            if not rule.applies(module):
+            if not rule.applies(module) or (
+                fresh is not None and rule.scope == "file" and module.relpath not in fresh
+            ):
                 continue
             try:
                 for report in rule.check_module(module, context):
-                    findings.append(to_finding(rule, report))
+                    findings.append((rule.id, to_finding(rule, report)))
             except Exception as error:
-                findings.append(_crash(rule, module.relpath, error, verbose))
+                findings.append((rule.id, _crash(rule, module.relpath, error, verbose)))
         if progress is not None:
             progress(f"ran {rule.id}")
     return findings
@@ -283,9 +328,10 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def _filter(
-    loaded: LoadedProject, config: Config, findings: list[Finding]
+    modules: dict[str, Module], config: Config, findings: list[Finding]
 ) -> tuple[list[Finding], int]:
-    modules = {m.relpath: m for m in loaded.project.modules}
+    """Findings above the minimum severity, not ignored for their file nor suppressed on their
+    line, and how many were suppressed."""
     kept: list[Finding] = []
     suppressed = 0
     for finding in findings:

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from apismith.findings import Applicability, Confidence, Severity
 from apismith.project.module import Module
@@ -34,6 +34,10 @@ class Rule:
 
     ``check_module`` runs once per non-test module (the engine skips modules for which
     ``applies`` is false); ``check_project`` runs once for the whole project.
+
+    ``scope`` says what a rule's findings in a module depend on: ``"file"`` when only on that
+    module and the project modules it imports (its findings are cached per file), ``"project"``
+    (the default) when on anything else: routes, dependencies, callers, taint summaries.
     """
 
     id: ClassVar[str]
@@ -45,6 +49,7 @@ class Rule:
     fix_title: ClassVar[str]
     fix_applicability: ClassVar[Applicability] = Applicability.DISPLAY
     requires: ClassVar[tuple[str, ...]] = ("fastapi",)
+    scope: ClassVar[Literal["file", "project"]] = "project"
     doc: ClassVar[str] = ""
 
     def applies(self, module: Module) -> bool:

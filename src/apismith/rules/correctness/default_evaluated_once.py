@@ -117,6 +117,7 @@ class DefaultEvaluatedOnce(Rule):
     confidence = Confidence.HIGH
     fix_title = "Pass the function (`default_factory=datetime.now`), not its result."
     requires = ()
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         for node in module.index.classes:

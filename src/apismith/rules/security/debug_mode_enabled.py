@@ -78,6 +78,7 @@ class DebugModeEnabled(Rule):
         "Take debug mode from the environment (not a literal `True`); keep it off in production."
     )
     requires = ("fastapi", "starlette", "uvicorn")
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project

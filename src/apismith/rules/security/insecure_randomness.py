@@ -232,6 +232,7 @@ class InsecureRandomness(Rule):
     cwe = 330
     fix_title = "Use the `secrets` module (`secrets.token_urlsafe`, `secrets.choice`)."
     requires = ()
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project

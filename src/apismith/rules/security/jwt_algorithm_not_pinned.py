@@ -97,6 +97,7 @@ class JwtAlgorithmNotPinned(Rule):
     cwe = 327
     fix_title = "Pass a fixed `algorithms=[...]` list (e.g. `['HS256']`) and never accept `none`."
     requires = ("jwt", "jose")
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project

@@ -72,6 +72,7 @@ class JwtWithoutExpiry(Rule):
     cwe = 613
     fix_title = "Give every token an `exp` claim (`datetime.now(UTC) + timedelta(minutes=30)`)."
     requires = ("jwt", "jose")
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project

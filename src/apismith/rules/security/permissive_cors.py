@@ -93,6 +93,7 @@ class PermissiveCors(Rule):
     cwe = 942
     fix_title = "List the front-end origins in `allow_origins` instead of `*` or a catch-all regex."
     requires = ("fastapi", "starlette")
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project

@@ -98,6 +98,7 @@ class RequestWithoutTimeout(Rule):
     cwe = 400
     fix_title = "Pass `timeout=` (e.g. `timeout=10` or `(3.05, 27)`) to every outgoing request."
     requires = ("requests", "httpx", "urllib")
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project

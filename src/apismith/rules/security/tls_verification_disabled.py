@@ -84,6 +84,7 @@ class TlsVerificationDisabled(Rule):
     cwe = 295
     fix_title = "Keep certificate checks on; pass the CA bundle (`verify='/path/ca.pem'`) instead."
     requires = ()
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project

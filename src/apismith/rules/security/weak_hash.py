@@ -159,6 +159,7 @@ class WeakHash(Rule):
     cwe = 328
     fix_title = "Use SHA-256 or stronger (`hashlib.sha256`), or HMAC-SHA-256 for signatures."
     requires = ()
+    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project
