@@ -223,7 +223,6 @@ class HardcodedSecret(Rule):
     cwe = 798
     fix_title = "Read the secret from the environment or a secret store, and rotate it."
     requires = ()
-    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         if SKIPPED_PATHS.search(module.relpath):

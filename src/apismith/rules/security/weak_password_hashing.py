@@ -161,7 +161,6 @@ class WeakPasswordHashing(Rule):
     cwe = 916
     fix_title = "Hash passwords with a slow, salted KDF: argon2, bcrypt, scrypt or PBKDF2."
     requires = ()
-    scope = "file"
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         fed = _password_parameters(context)
