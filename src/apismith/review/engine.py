@@ -156,9 +156,9 @@ def run_rules(
 ) -> list[Finding]:
     """Run rules; a rule that raises becomes an ``E900`` finding and the run goes on.
 
-    With ``workers`` > 1 the project-scoped security rules, which share the taint and access
-    analyses, run in a forked copy of this process (the project model is shared copy-on-write,
-    nothing is parsed twice) while the others run here; the two halves cost about the same.
+    With ``workers`` > 1 the rules that share the taint or access analysis run in a forked copy
+    of this process (the project model is shared copy-on-write, nothing is parsed twice) while
+    the others run here; the two halves cost about the same.
     """
     ran = _run(loaded, config, list(rules), progress, verbose, workers, None)
     return _dedupe([finding for _, finding in ran])
@@ -175,10 +175,10 @@ def _run(
 ) -> Tagged:
     """Run ``rules``, file-scoped ones only on the modules in ``fresh`` (all when None)."""
     if workers > 1 and hasattr(os, "fork"):
-        security = [r for r in rules if r.family == "security" and r.scope == "project"]
-        others = [r for r in rules if not (r.family == "security" and r.scope == "project")]
-        if security and others:
-            return _forked(loaded, config, security, others, verbose, fresh)
+        shared = [rule for rule in rules if rule.shares is not None]
+        others = [rule for rule in rules if rule.shares is None]
+        if shared and others:
+            return _forked(loaded, config, shared, others, verbose, fresh)
     return _serial(loaded, config, rules, progress, verbose, fresh)
 
 

@@ -50,6 +50,9 @@ class Rule:
     fix_applicability: ClassVar[Applicability] = Applicability.DISPLAY
     requires: ClassVar[tuple[str, ...]] = ("fastapi",)
     scope: ClassVar[Literal["file", "project"]] = "project"
+    # The costly project analysis the rule reads with others ("taint", "access"), or None:
+    # rules that share one run in the same process when a review runs in two.
+    shares: ClassVar[str | None] = None
     doc: ClassVar[str] = ""
 
     def applies(self, module: Module) -> bool:

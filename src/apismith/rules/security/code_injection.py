@@ -73,6 +73,7 @@ class CodeInjection(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
     cwe = 95
+    shares = "taint"
     fix_title = (
         "Parse the value (`ast.literal_eval()`, `json.loads()`, an expression parser) "
         "instead of running it."

@@ -73,6 +73,7 @@ class CommandInjection(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
     cwe = 78
+    shares = "taint"
     fix_title = (
         "Pass an argument list without `shell=True` (or `shlex.quote()` each value), "
         "and never let the client choose the program."

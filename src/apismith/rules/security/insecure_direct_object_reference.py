@@ -176,6 +176,7 @@ class InsecureDirectObjectReference(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 639
+    shares = "access"
     fix_title = (
         "Check that the record belongs to the caller (`.where(Model.owner_id == user.id)` or "
         "compare after loading) or require a role for the route."

@@ -193,6 +193,7 @@ class MassAssignment(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 915
+    shares = "access"
     fix_title = (
         "Copy only the fields a client may set, or drop the privileged fields from the request "
         "schema (`model_dump(exclude={...})`)."

@@ -177,6 +177,7 @@ class MissingAuthentication(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 306
+    shares = "access"
     fix_title = "Add the project's authentication dependency to the route or its router."
 
     def check_project(self, context: Context) -> Iterable[Report]:

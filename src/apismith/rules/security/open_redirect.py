@@ -72,6 +72,7 @@ class OpenRedirect(Rule):
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
     cwe = 601
+    shares = "taint"
     fix_title = (
         "Redirect only to local paths (no scheme, no host, not `//`) or to hosts in an allow-list."
     )

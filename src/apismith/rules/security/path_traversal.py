@@ -77,6 +77,7 @@ class PathTraversal(Rule):
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = 22
+    shares = "taint"
     fix_title = (
         "Keep only the file name (`os.path.basename()`, `secure_filename()`), or resolve the "
         "path and check `is_relative_to(BASE)` before using it; extract archives with "

@@ -71,6 +71,7 @@ class ReflectedXss(Rule):
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = 79
+    shares = "taint"
     fix_title = (
         "Escape client values with `html.escape()` before putting them in HTML, or render "
         "an autoescaping template."

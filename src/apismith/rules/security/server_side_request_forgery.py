@@ -82,6 +82,7 @@ class ServerSideRequestForgery(Rule):
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = 918
+    shares = "taint"
     fix_title = (
         "Fix the scheme and host in code, or check the host against an allow-list "
         "before sending the request."

@@ -70,6 +70,7 @@ class SqlInjection(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
     cwe = 89
+    shares = "taint"
     fix_title = (
         "Use bound parameters (`text('... :name')` with a dict, or the ORM) "
         "instead of building SQL from input."

@@ -67,6 +67,7 @@ class TemplateInjection(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
     cwe = 1336
+    shares = "taint"
     fix_title = (
         "Keep the template source constant and pass client values as render variables, "
         "or use a `SandboxedEnvironment`."

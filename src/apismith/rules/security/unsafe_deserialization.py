@@ -85,6 +85,7 @@ class UnsafeDeserialization(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
     cwe = 502
+    shares = "taint"
     fix_title = (
         "Use a data-only format (`json`, `yaml.safe_load()`, a pydantic model) or check a "
         "signature before loading."

@@ -76,6 +76,7 @@ class XmlExternalEntities(Rule):
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = 611
+    shares = "taint"
     fix_title = (
         "Parse untrusted XML with `defusedxml`, or an lxml parser created with "
         "`resolve_entities=False, no_network=True`."
