@@ -55,6 +55,7 @@ def test_a_given_plural_names_routes_tables_and_references() -> None:
         ("account", "users", [], "plural 'users' of resource 'account' is the project's own"),
         ("probe", "health", [], "the project's own"),
         ("box", "Boxes", [], "invalid plural 'Boxes'"),
+        ("box", "b" * 23, [], "at most 22 characters"),
         ("carton", "boxes", ["box"], "clashes with resource 'box' \\(plural 'boxes'\\)"),
         ("carton", "box", ["box"], "clashes with resource 'box'"),
         ("boxes", "", ["box"], "clashes with resource 'box'"),
