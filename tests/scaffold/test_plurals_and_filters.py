@@ -55,6 +55,7 @@ def test_a_given_plural_names_routes_tables_and_references() -> None:
         ("account", "users", [], "plural 'users' of resource 'account' is the project's own"),
         ("probe", "health", [], "the project's own"),
         ("box", "Boxes", [], "invalid plural 'Boxes'"),
+        ("box", "b" * 23, [], "at most 22 characters"),
         ("carton", "boxes", ["box"], "clashes with resource 'box' \\(plural 'boxes'\\)"),
         ("carton", "box", ["box"], "clashes with resource 'box'"),
         ("boxes", "", ["box"], "clashes with resource 'box'"),
@@ -146,12 +147,14 @@ def test_the_repository_lists_each_filter_and_only_the_comparisons_used() -> Non
 def test_idempotency_keys_expire_after_a_setting(tmp_path: Path) -> None:
     plain = render_project(Answers("shop", "0"))
     assert "idempotency_key_hours" not in plain["src/shop/core/config.py"]
+    assert "IDEMPOTENCY_KEY_HOURS" not in plain[".env.example"]
     resources = resource_views([parse_resource("order", ["total:decimal"], idempotent=True)])
     files = render_project(Answers("shop", "0", resources))
     assert (
         "idempotency_key_hours: int = Field(default=24, ge=1)" in files["src/shop/core/config.py"]
     )
     assert "created_at < utcnow() - lifetime" in files["src/shop/services/order.py"]
+    assert "# IDEMPOTENCY_KEY_HOURS=24\n" in files[".env.example"]
     assert "test_expired_keys_create_anew_and_are_purged" in files["tests/test_order_service.py"]
 
 

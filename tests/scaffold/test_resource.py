@@ -233,6 +233,7 @@ def test_generated_resources_are_ruff_clean_even_with_the_longest_names(project:
             "abcdefghijabcdefghijabcdefgz:enum(abcdefghijabcdefghijabcdefgh|b)?",
             "abcdefghijabcdefghijabcdefgy:enum(b|c)",
         ],
+        plural="abcdefghijabcdefghijac",
     )
     _, third = add_resource(
         project,

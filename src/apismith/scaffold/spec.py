@@ -32,7 +32,8 @@ OWNER_FIELD = "owner:ref=User"
 # Longer names would not fit the generated code's lines (and make poor table names).
 MAX_RESOURCE_NAME = 20
 MAX_FIELD_NAME = 28
-MAX_PLURAL_NAME = 24
+# As long as the longest derived plural (``...y`` -> ``...ies``): generated lines must fit.
+MAX_PLURAL_NAME = MAX_RESOURCE_NAME + 2
 LINE_LENGTH = 100
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")

@@ -68,6 +68,16 @@ class ResourceView:
         return "\n".join([f"from {module} import (", *(f"    {name}," for name in names), ")"])
 
     @staticmethod
+    def keyword_call(indent: int, keyword: str, function: str, text: str) -> str:
+        """``keyword=function("text"),`` at ``indent``, as ruff lays it out: on one line, or
+        with the string on a line of its own when that would be too long."""
+        pad = " " * indent
+        line = f'{pad}{keyword}={function}("{text}"),'
+        if len(line) <= LINE_LENGTH:
+            return line
+        return f'{pad}{keyword}={function}(\n{pad}    "{text}"\n{pad}),'
+
+    @staticmethod
     def column_layout(field: FieldView) -> str:
         """How ruff lays out a model attribute: ``flat``, ``wrapped`` (parenthesised call) or
         ``split`` (annotation on its own line), by the length of its first line."""
