@@ -1483,7 +1483,7 @@ def _guards_paths(function: Function) -> bool:
             checks_prefix = checks_prefix or node.attr == "startswith"
         elif isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            if any(isinstance(side, ast.Constant) and side.value == ".." for side in sides):
+            if any(isinstance(side, ast.Constant) and side.value in S.SEPARATORS for side in sides):
                 return True
             if any(isinstance(side, ast.Attribute) and side.attr == "parent" for side in sides):
                 return True
