@@ -956,7 +956,7 @@ class _FunctionFlow:
         bound = self._bind_arguments(node, function, method)
         if receiver is not None and _takes_self(function):
             bound["self"] = receiver
-            self._bind_members(node, module, function, summary, bound)
+            self._bind_members(node, module, function, summary, bound, receiver)
         expressions = _bound_expressions(node, function, method)
         for entry in summary.sink_params:
             kind = entry.kind
@@ -1002,10 +1002,11 @@ class _FunctionFlow:
         function: Function,
         summary: Summary,
         bound: dict[str, Taint],
+        whole: Taint,
     ) -> None:
-        """Bind the ``self.<attr>`` a method reads to what the receiver holds there: the
-        attribute of a model, or the input an object was built with when its class stores
-        input in that attribute."""
+        """Bind the ``self.<attr>`` a method reads to what the receiver (of taint ``whole``)
+        holds there: the attribute of a model, or the input an object was built with when its
+        class stores input in that attribute."""
         labels = {entry.param for entry in summary.sink_params}
         if summary.returns is not None:
             labels |= summary.returns.params()
@@ -1016,8 +1017,11 @@ class _FunctionFlow:
             if not attr or "." in attr or receiver is None or klass is None:
                 continue
             if holds_input(klass, attr, lambda a: self.engine.safe_type(module, a)):
-                read = ast.copy_location(ast.Attribute(receiver, attr, ast.Load()), node)
-                taint = self.expr(read)
+                taint: Taint | None = whole
+                if isinstance(receiver, ast.Name):
+                    # a local's attribute is read from the environment, not evaluated again
+                    read = ast.copy_location(ast.Attribute(receiver, attr, ast.Load()), node)
+                    taint = self.expr(read)
                 if taint is not None:
                     bound[label] = taint
 
