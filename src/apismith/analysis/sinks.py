@@ -181,6 +181,8 @@ SINKS: dict[str, Sink] = {
 SQL_METHODS = frozenset(
     {"execute", "executemany", "executescript", "exec_driver_sql", "mogrify", "execute_sql"}
 )
+# What a path check looks for: ``if ".." in name`` or ``if "/" in name: raise ...``.
+SEPARATORS = frozenset({"..", "/", "\\"})
 # Path methods whose result is the receiver extended by their arguments.
 PATH_JOINERS = frozenset({"joinpath", "with_name", "with_stem", "with_suffix"})
 # Methods that put their arguments into their receiver (``parts.append(value)``).

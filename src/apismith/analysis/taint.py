@@ -14,11 +14,11 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from apismith.analysis import guards
+from apismith.analysis import guards, shapes
 from apismith.analysis import sinks as S
+from apismith.analysis.checkers import guards_paths, guards_urls
 from apismith.analysis.members import holds_input, member_type
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module, parameter_defaults
@@ -31,21 +31,6 @@ EMPTY: frozenset[str] = frozenset()
 Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
 # A URL prefix that fixes the scheme and host: what follows cannot change where it points.
 FIXED_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}\\@]+[/?#]")
-PATH_GUARDS = frozenset({"is_relative_to", "commonpath", "realpath", "relative_to", "parents"})
-PATH_NORMALIZERS = frozenset({"abspath", "normpath", "resolve", "realpath", "absolute"})
-URL_GUARDS = frozenset({"netloc", "hostname"})
-PATH_CHECKER = re.compile(
-    r"(safe|secure|valid|sanitiz|check)\w*path|path\w*(safe|valid|allowed)", re.I
-)
-URL_CHECKER = re.compile(
-    r"ssrf|(valid|safe|allow|trust|check|verify)\w*(url|uri|host|domain|redirect|link|origin)"
-    r"|(url|uri|host|domain|redirect|origin)\w*(valid|safe|allow|trust|check)",
-    re.IGNORECASE,
-)
-# ``validate_params(redirect_uri)``: a check called on a value named like a URL.
-VALIDATOR = re.compile(r"_*(validate|verify|ensure|check|assert)", re.IGNORECASE)
-URL_NAME = re.compile(r"url|uri|redirect|next|target|link|host|callback|return_to", re.I)
-ALLOW_LIST = re.compile(r"allow|trust|whitelist|permit|valid|known|safe", re.IGNORECASE)
 WHOLE_PATH = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*):path}")
 INPUT_SOURCES = frozenset({"path", "query", "body", "header", "cookie", "form", "file"})
 REQUEST_TYPES = frozenset(
@@ -226,7 +211,7 @@ class TaintEngine:
         defaults = {a.arg: value for a, value in parameter_defaults(function)}
         for param in params:
             if param.source in INPUT_SOURCES and not self.safe_type(module, param.annotation):
-                if _pattern_checked(
+                if shapes.pattern_checked(
                     self.aliased(module, param.annotation), defaults.get(param.name)
                 ):
                     continue  # FastAPI rejects values that do not match the declared pattern
@@ -353,8 +338,8 @@ class _FunctionFlow:
         self.scope = engine.project.scope(function)
         self.env: dict[str, Taint] = {}
         self.summary = Summary()
-        self.summary.guarded_paths = _guards_paths(function)
-        self.summary.guarded_urls = _guards_urls(function)
+        self.summary.guarded_paths = guards_paths(function)
+        self.summary.guarded_urls = guards_urls(function)
         self.request_names: set[str] = set()
         self.upload_names: set[str] = set()
         self._recorded: set[tuple[str, str, int, tuple[str, ...]]] = set()
@@ -484,7 +469,7 @@ class _FunctionFlow:
         elif isinstance(node, ast.Assign):
             taint = self.expr(node.value)
             for target in node.targets:
-                if _is_location(target) and not self._guarded(S.REDIRECT):
+                if shapes.is_location(target) and not self._guarded(S.REDIRECT):
                     self._check_value(S.REDIRECT, target, taint)
                 self._bind(target, taint, top)
         elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
@@ -496,7 +481,7 @@ class _FunctionFlow:
         elif isinstance(node, ast.Return) and node.value is not None:
             taint = self.expr(node.value)
             self.summary.returns = _join(self.summary.returns, taint)
-            if id(self.function) in self.engine.html_handlers and not _renders(
+            if id(self.function) in self.engine.html_handlers and not shapes.renders(
                 self.project, self.module, node.value
             ):
                 self._check_value(S.HTML, node.value, taint)
@@ -711,7 +696,9 @@ class _FunctionFlow:
         if model is not None:
             statement = model.fields.get(node.attr)
             if isinstance(statement, ast.AnnAssign):
-                if self.engine.safe_type(model.module, statement.annotation) or _pattern_checked(
+                if self.engine.safe_type(
+                    model.module, statement.annotation
+                ) or shapes.pattern_checked(
                     self.engine.aliased(model.module, statement.annotation), statement.value
                 ):
                     return None
@@ -759,7 +746,7 @@ class _FunctionFlow:
         if taint is None or taint.sanitized >= URL_LIKE:
             return taint
         text = ""
-        parts = _string_parts(node)
+        parts = shapes.string_parts(node)
         if parts == [node]:
             return taint
         # Origins interpolated before the host is complete choose where the URL points;
@@ -834,7 +821,7 @@ class _FunctionFlow:
             if method is not None:
                 # a method of an object built from client data: its ``self`` carries them
                 return self._through(node, method[0], method[1], receiver_taint)
-            if receiver_taint is not None and _strips_separators(node):
+            if receiver_taint is not None and shapes.strips_separators(node):
                 return receiver_taint.made_safe(frozenset({S.PATH}))
             if receiver_taint is not None and S.SQL in receiver_taint.sanitized:
                 # a method of a SQL expression (``select(...).where(...)``) binds its arguments
@@ -956,7 +943,7 @@ class _FunctionFlow:
         bound = self._bind_arguments(node, function, method)
         if receiver is not None and _takes_self(function):
             bound["self"] = receiver
-            self._bind_members(node, module, function, summary, bound)
+            self._bind_members(node, module, function, summary, bound, receiver)
         expressions = _bound_expressions(node, function, method)
         for entry in summary.sink_params:
             kind = entry.kind
@@ -1002,10 +989,11 @@ class _FunctionFlow:
         function: Function,
         summary: Summary,
         bound: dict[str, Taint],
+        whole: Taint,
     ) -> None:
-        """Bind the ``self.<attr>`` a method reads to what the receiver holds there: the
-        attribute of a model, or the input an object was built with when its class stores
-        input in that attribute."""
+        """Bind the ``self.<attr>`` a method reads to what the receiver (of taint ``whole``)
+        holds there: the attribute of a model, or the input an object was built with when its
+        class stores input in that attribute."""
         labels = {entry.param for entry in summary.sink_params}
         if summary.returns is not None:
             labels |= summary.returns.params()
@@ -1016,8 +1004,11 @@ class _FunctionFlow:
             if not attr or "." in attr or receiver is None or klass is None:
                 continue
             if holds_input(klass, attr, lambda a: self.engine.safe_type(module, a)):
-                read = ast.copy_location(ast.Attribute(receiver, attr, ast.Load()), node)
-                taint = self.expr(read)
+                taint: Taint | None = whole
+                if isinstance(receiver, ast.Name):
+                    # a local's attribute is read from the environment, not evaluated again
+                    read = ast.copy_location(ast.Attribute(receiver, attr, ast.Load()), node)
+                    taint = self.expr(read)
                 if taint is not None:
                     bound[label] = taint
 
@@ -1044,7 +1035,7 @@ class _FunctionFlow:
             self._bind(generator.target, self.expr(generator.iter), False)
 
     def _scan_calls(self, statement: ast.stmt) -> None:
-        for node in _calls_in(statement):
+        for node in shapes.calls_in(statement):
             for part in walk(node):
                 if isinstance(part, Comprehension):
                     self._bind_generators(part)
@@ -1053,7 +1044,7 @@ class _FunctionFlow:
     def _check_sink(self, node: ast.Call) -> None:
         callee = self._resolve(node.func) or ""
         if callee.startswith(("fastapi.", "starlette.")) and callee.endswith("Response"):
-            location = _location_header(node)
+            location = shapes.location_header(node)
             if location is not None and not self._guarded(S.REDIRECT):
                 self._check_value(S.REDIRECT, node, self.expr(location))
         call = node
@@ -1065,37 +1056,39 @@ class _FunctionFlow:
         kind: str | None = None
         if sink is not None:
             kind = sink.kind
-            arguments = [_argument(call, sink.argument, sink.keyword)]
+            arguments = [shapes.argument(call, sink.argument, sink.keyword)]
             if sink.also is not None:
-                arguments.append(_argument(call, *sink.also))
-            if sink.when == S.SHELL and not _shell(call):
+                arguments.append(shapes.argument(call, *sink.also))
+            if sink.when == S.SHELL and not shapes.shell(call):
                 arguments = [self._program(arguments[0])]
             elif sink.when == S.EXEC:
-                arguments = [_exec_command(call)]
-            elif sink.when == S.HTML_MEDIA and not _html_media(call):
+                arguments = [shapes.exec_command(call)]
+            elif sink.when == S.HTML_MEDIA and not shapes.html_media(call):
                 return
         elif isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method in S.SQL_METHODS or method in S.SQL_QUERY_METHODS:
-                statement = _argument(node, 0, "statement") or _argument(node, 0, "query")
+                statement = shapes.argument(node, 0, "statement") or shapes.argument(
+                    node, 0, "query"
+                )
                 if isinstance(statement, ast.Name):
                     # ``stmt = select(...).where(...)`` then ``execute(stmt)``
                     assigned = last_assignment(self.function, statement)
-                    if isinstance(assigned, ast.Call) and not _builds_text(assigned):
+                    if isinstance(assigned, ast.Call) and not shapes.builds_text(assigned):
                         return
-                if not _builds_text(statement):
+                if not shapes.builds_text(statement):
                     return  # a statement object (select(), CreateSchema()) quotes its own values
                 if method not in S.SQL_METHODS and not self._is_sql(statement):
                     return
                 kind, arguments = S.SQL, [statement]
             elif method in S.PATH_METHODS:
                 kind, arguments = S.PATH, [node.func.value]
-            elif method == "from_string" and _template_engine(callee):
-                kind, arguments = S.TEMPLATE, [_argument(node, 0, "source")]
+            elif method == "from_string" and shapes.template_engine(callee):
+                kind, arguments = S.TEMPLATE, [shapes.argument(node, 0, "source")]
             elif (
                 method in S.EXTRACTORS
                 and callee.rpartition(".")[0] in S.TAR_ARCHIVES
-                and _argument(node, 3, "filter") is None
+                and shapes.argument(node, 3, "filter") is None
             ):
                 kind, arguments = S.ARCHIVE, [node.func.value]
         if kind is None or self._guarded(kind):
@@ -1112,12 +1105,12 @@ class _FunctionFlow:
         if isinstance(argument, ast.Name):
             argument = last_assignment(self.function, argument)
         if isinstance(argument, ast.List | ast.Tuple):
-            return _command_of(argument.elts)
-        text = _split_text(argument, self._resolve) if argument is not None else None
+            return shapes.command_of(argument.elts)
+        text = shapes.split_text(argument, self._resolve) if argument is not None else None
         if text is None:
             return None
         built = last_assignment(self.function, text) if isinstance(text, ast.Name) else text
-        first = _string_parts(built or text)[0]
+        first = shapes.string_parts(built or text)[0]
         fixed = isinstance(first, str) and " " in first.lstrip()
         return None if fixed else text
 
@@ -1153,7 +1146,7 @@ class _FunctionFlow:
             statement = last_assignment(self.function, statement)
         if statement is None:
             return False
-        first = _string_parts(statement)[0]
+        first = shapes.string_parts(statement)[0]
         return isinstance(first, str) and bool(S.SQL_STATEMENT.match(first))
 
     def _guarded(self, kind: str) -> bool:
@@ -1309,254 +1302,6 @@ def _bound_expressions(node: ast.Call, function: Function, method: bool) -> dict
     return found
 
 
-def _calls_in(statement: ast.stmt) -> Iterator[ast.Call]:
-    """Calls of a statement itself, not of the blocks nested in it."""
-    roots: list[ast.AST]
-    if isinstance(statement, ast.If | ast.While):
-        roots = [statement.test]
-    elif isinstance(statement, ast.For | ast.AsyncFor):
-        roots = [statement.iter]
-    elif isinstance(statement, ast.With | ast.AsyncWith):
-        roots = [item.context_expr for item in statement.items]
-    elif isinstance(statement, ast.Try | ast.Match):
-        roots = [statement.subject] if isinstance(statement, ast.Match) else []
-    else:
-        roots = [statement]
-    for root in roots:
-        for node in walk(root):
-            if isinstance(node, ast.Call):
-                yield node
-
-
-def _argument(node: ast.Call, position: int, keyword: str | None) -> ast.expr | None:
-    if len(node.args) > position:
-        return node.args[position]
-    return next((k.value for k in node.keywords if k.arg == keyword), None)
-
-
-def _shell(node: ast.Call) -> bool:
-    return any(
-        k.arg == "shell" and not (isinstance(k.value, ast.Constant) and not k.value.value)
-        for k in node.keywords
-    )
-
-
-def _split_text(node: ast.expr, resolve: Callable[[ast.expr], str | None]) -> ast.expr | None:
-    """The string ``text.split()`` or ``shlex.split(text)`` splits into an argument vector."""
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    if resolve(func) == "shlex.split":
-        return node.args[0] if node.args else None
-    if isinstance(func, ast.Attribute) and func.attr == "split":
-        return func.value
-    return None
-
-
-def _exec_command(node: ast.Call) -> ast.expr | None:
-    """The dangerous argument of an exec-style call: its program, or a shell's ``-c`` command."""
-    if node.args and not isinstance(node.args[0], ast.Starred):
-        return _command_of(node.args)
-    return _argument(node, 0, "program")
-
-
-def _command_of(elements: list[ast.expr]) -> ast.expr | None:
-    """The program of an argument vector, or the command of ``sh -c COMMAND``."""
-    if not elements:
-        return None
-    program = elements[0]
-    if isinstance(program, ast.Constant) and program.value in S.SHELLS:
-        for position, element in enumerate(elements[1:-1], start=1):
-            if isinstance(element, ast.Constant) and element.value == "-c":
-                return elements[position + 1]
-    return program
-
-
-def _location_header(node: ast.Call) -> ast.expr | None:
-    """The ``Location`` of a response built with ``headers={"Location": ...}``."""
-    headers = _argument(node, 2, "headers")
-    if not isinstance(headers, ast.Dict):
-        return None
-    for key, value in zip(headers.keys, headers.values, strict=True):
-        if isinstance(key, ast.Constant) and str(key.value).lower() == "location":
-            return value
-    return None
-
-
-def _is_location(target: ast.expr) -> bool:
-    """``response.headers["Location"]`` as an assignment target."""
-    return (
-        isinstance(target, ast.Subscript)
-        and isinstance(target.value, ast.Attribute)
-        and target.value.attr == "headers"
-        and isinstance(target.slice, ast.Constant)
-        and str(target.slice.value).lower() == "location"
-    )
-
-
-def _html_media(node: ast.Call) -> bool:
-    """Whether a ``Response`` is declared as HTML."""
-    media = _argument(node, 3, "media_type")
-    return (
-        isinstance(media, ast.Constant)
-        and isinstance(media.value, str)
-        and media.value.lower().startswith("text/html")
-    )
-
-
-def _template_engine(callee: str) -> bool:
-    """Whether ``.from_string`` belongs to a template engine that is not sandboxed."""
-    if "Sandbox" in callee:
-        return False
-    return not callee or callee.startswith(
-        ("jinja2.", "fastapi.templating.", "starlette.templating.")
-    )
-
-
-def _renders(project: Project, module: Module, node: ast.expr) -> bool:
-    """Whether a returned value is a response or a rendered template, checked elsewhere."""
-    if not isinstance(node, ast.Call):
-        return False
-    callee = project.resolve(module, node.func) or ""
-    if isinstance(node.func, ast.Attribute):
-        callee = callee or node.func.attr
-    return callee.endswith("Response") or callee.rpartition(".")[2] in {"render", "render_async"}
-
-
-def _string_parts(node: ast.expr) -> list[str | ast.expr]:
-    """A string expression as its constant texts and dynamic values, left to right."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.JoinedStr):
-        return [
-            v.value if isinstance(v, ast.FormattedValue) else _constant_text(v) for v in node.values
-        ]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return [*_string_parts(node.left), *_string_parts(node.right)]
-    if (
-        isinstance(node, ast.BinOp)
-        and isinstance(node.op, ast.Mod)
-        and isinstance(node.left, ast.Constant)
-        and isinstance(node.left.value, str)
-    ):
-        return [node.left.value.partition("%")[0], node.right]
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "format"
-        and isinstance(node.func.value, ast.Constant)
-        and isinstance(node.func.value.value, str)
-    ):
-        return [
-            node.func.value.value.partition("{")[0],
-            *node.args,
-            *(k.value for k in node.keywords),
-        ]
-    return [node]
-
-
-def _strips_separators(node: ast.Call) -> bool:
-    """``name.replace("/", "")`` or ``.replace(".", "")``: no path can climb out after it."""
-    return (
-        isinstance(node.func, ast.Attribute)
-        and node.func.attr == "replace"
-        and len(node.args) == 2
-        and all(isinstance(a, ast.Constant) for a in node.args)
-        and getattr(node.args[0], "value", None) in {".", "/"}
-        and getattr(node.args[1], "value", None) == ""
-    )
-
-
-def _constant_text(node: ast.expr) -> str:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
-
-
-def _guards_paths(function: Function) -> bool:
-    """Whether a function checks the paths it builds (``is_relative_to``, ``..`` tests, a
-    normalised path's prefix or parent, a ``safe_path``-like check)."""
-    normalizes = checks_prefix = False
-    for node in walk(function):
-        if isinstance(node, ast.Attribute):
-            if node.attr in PATH_GUARDS:
-                return True
-            normalizes = normalizes or node.attr in PATH_NORMALIZERS
-            checks_prefix = checks_prefix or node.attr == "startswith"
-        elif isinstance(node, ast.Compare):
-            sides = [node.left, *node.comparators]
-            if any(isinstance(side, ast.Constant) and side.value == ".." for side in sides):
-                return True
-            if any(isinstance(side, ast.Attribute) and side.attr == "parent" for side in sides):
-                return True
-        elif isinstance(node, ast.Call) and PATH_CHECKER.search(_last_name(node.func)):
-            return True
-    return normalizes and checks_prefix
-
-
-def _guards_urls(function: Function) -> bool:
-    """Whether a function checks the URLs it uses: their host, their prefix, an allow-list, a
-    parameter compared with known values, or a ``is_safe_url``-like check."""
-    arguments = function.args
-    params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-    for node in walk(function):
-        if isinstance(node, ast.Call) and (
-            URL_CHECKER.search(_last_name(node.func))
-            or (
-                VALIDATOR.match(_last_name(node.func))
-                and any(URL_NAME.search(_last_name(arg)) for arg in node.args)
-            )
-        ):
-            return True
-        if isinstance(node, ast.Compare) and _matches_known(node, params):
-            return True
-        if not isinstance(node, ast.If | ast.Assert | ast.While | ast.IfExp):
-            continue
-        for part in walk(node.test):
-            if isinstance(part, ast.Attribute) and part.attr in URL_GUARDS:
-                return True
-            if isinstance(part, ast.Call) and _checks_url_prefix(part):
-                return True
-            if isinstance(part, ast.Compare) and any(
-                isinstance(op, ast.In | ast.NotIn) and ALLOW_LIST.search(_last_name(side))
-                for op, side in zip(part.ops, part.comparators, strict=True)
-            ):
-                return True
-    return False
-
-
-def _checks_url_prefix(node: ast.Call) -> bool:
-    """``url.startswith(ALLOWED)`` or ``x.startswith("https://...")``, not a content-type test."""
-    func = node.func
-    if not (isinstance(func, ast.Attribute) and func.attr == "startswith" and node.args):
-        return False
-    prefix = node.args[0]
-    if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
-        if prefix.value == "/":
-            return False  # ``//evil.example`` starts with "/" too
-        return prefix.value.startswith(("/", "http")) or "://" in prefix.value
-    return bool(URL_NAME.search(_last_name(func.value))) or not isinstance(prefix, ast.Constant)
-
-
-def _matches_known(node: ast.Compare, params: set[str]) -> bool:
-    """``param == known.value`` or ``param in allowed``: a parameter checked against values
-    that are not written in the comparison itself."""
-    sides = [node.left, *node.comparators]
-    return (
-        len(sides) == 2
-        and isinstance(node.ops[0], ast.Eq | ast.In)
-        and any(isinstance(side, ast.Name) and side.id in params for side in sides)
-        and not any(
-            isinstance(side, ast.Constant | ast.Tuple | ast.List | ast.Set) for side in sides
-        )
-    )
-
-
-def _last_name(node: ast.expr) -> str:
-    """The last name of a dotted expression (``is_safe_url`` for ``utils.is_safe_url``)."""
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
-
-
 def resolve_in(
     project: Project, module: Module, function: Function | None, node: ast.expr
 ) -> str | None:
@@ -1593,49 +1338,3 @@ def _takes_request(function: Function) -> bool:
         if name in {"Request", "WebSocket", "HTTPConnection"}:
             return True
     return False
-
-
-def _builds_text(node: ast.expr | None) -> bool:
-    """Whether an ``execute()`` argument is SQL text rather than a statement object.
-
-    A call counts as text only when it builds a string (``"...".format()``, ``str()``,
-    ``"".join()``); ``select(...)`` or ``CreateSchema(name)`` render their values themselves.
-    """
-    if not isinstance(node, ast.Call):
-        return node is not None
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr in S.STRING_METHODS
-    return isinstance(func, ast.Name) and func.id == "str"
-
-
-PATTERN_KEYWORDS = frozenset({"pattern", "regex"})
-
-
-def _pattern_checked(annotation: ast.expr | None, default: ast.expr | None) -> bool:
-    """Whether a parameter is validated against a regular expression before the handler runs:
-    ``Query(pattern=...)``, ``Field(pattern=...)``, ``constr(pattern=...)``, annotated-types'
-    ``Predicate``."""
-    for root in (annotation, default):
-        if root is None:
-            continue
-        for node in walk(root):
-            if isinstance(node, ast.Call) and (
-                any(k.arg in PATTERN_KEYWORDS for k in node.keywords)
-                or (
-                    isinstance(node.func, ast.Name | ast.Attribute) and _called(node) == "Predicate"
-                )
-            ):
-                return True
-    return False
-
-
-def _called(node: ast.Call) -> str:
-    func = node.func
-    return (
-        func.id
-        if isinstance(func, ast.Name)
-        else func.attr
-        if isinstance(func, ast.Attribute)
-        else ""
-    )
