@@ -12,6 +12,9 @@ from apismith.project.module import Function
 from apismith.project.project import Project
 from apismith.project.walk import walk
 
+CALLER = re.compile(
+    r"^(current_|auth_|authenticated_|logged_in_|request_)?(user|account|principal|identity|me)$"
+)
 SQL_RUNNERS = frozenset({"execute", "fetch", "fetchrow", "fetchval", "fetch_one", "fetch_all"})
 DOCUMENT_LOADS = frozenset(
     {
@@ -79,9 +82,26 @@ def owned_stores(project: Project, owner_fields: frozenset[str]) -> set[str]:
             continue
         for call, _ in module.index.calls:
             for store, columns in _filters(call):
-                if columns & owner_fields:
-                    found.add(store)
+                keyed = any(column.endswith("_id") for column in columns)
+                if columns & owner_fields or (keyed and _binds_caller_id(call)):
+                    found.add(store)  # ``WHERE buyer_id = ?`` bound to ``user["id"]``
     return found
+
+
+def _binds_caller_id(call: ast.Call) -> bool:
+    """Whether a statement's parameters include the signed-in caller's id (``user.id``,
+    ``current_user["id"]``): the column it fills says whose rows these are."""
+    for argument in [*call.args[1:], *(k.value for k in call.keywords)]:
+        for node in walk(argument):
+            reads_id = (isinstance(node, ast.Attribute) and node.attr == "id") or (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.slice, ast.Constant)
+                and node.slice.value == "id"
+            )
+            owner = getattr(node, "value", None)
+            if reads_id and isinstance(owner, ast.Name) and CALLER.match(owner.id):
+                return True
+    return False
 
 
 def _filters(call: ast.Call) -> Iterator[tuple[str, set[str]]]:
