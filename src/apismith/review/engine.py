@@ -156,9 +156,11 @@ def run_rules(
 ) -> list[Finding]:
     """Run rules; a rule that raises becomes an ``E900`` finding and the run goes on.
 
-    With ``workers`` > 1 the rules that share the taint or access analysis run in a forked copy
-    of this process (the project model is shared copy-on-write, nothing is parsed twice) while
-    the others run here; the two halves cost about the same.
+    With ``workers`` > 1 the rules that share the taint or access analysis, and the security
+    rules that need no analysis at all, run in a forked copy of this process (the project model
+    is shared copy-on-write, nothing is parsed twice) while the others run here: each shared
+    analysis is computed in one process only, and on large projects the two halves cost about
+    the same.
     """
     ran = _run(loaded, config, list(rules), progress, verbose, workers, None)
     return _dedupe([finding for _, finding in ran])
@@ -175,11 +177,16 @@ def _run(
 ) -> Tagged:
     """Run ``rules``, file-scoped ones only on the modules in ``fresh`` (all when None)."""
     if workers > 1 and hasattr(os, "fork"):
-        shared = [rule for rule in rules if rule.shares is not None]
-        others = [rule for rule in rules if rule.shares is None]
+        shared = [rule for rule in rules if _forks(rule)]
+        others = [rule for rule in rules if not _forks(rule)]
         if shared and others:
             return _forked(loaded, config, shared, others, verbose, fresh)
     return _serial(loaded, config, rules, progress, verbose, fresh)
+
+
+def _forks(rule: Rule) -> bool:
+    """Whether a rule runs in the forked half (see :func:`run_rules`)."""
+    return rule.shares is not None or (rule.family == "security" and rule.scope == "file")
 
 
 def _forked(

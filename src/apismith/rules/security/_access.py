@@ -12,6 +12,7 @@ bases are unknown.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from functools import cached_property
@@ -67,11 +68,21 @@ CALLER_PARAM = re.compile(
 )
 
 
+_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+
 def words(name: str) -> list[str]:
     """Lower-case words of an identifier or path: ``getCurrentUser`` -> get, current, user."""
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", spaced)
-    return [word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word]
+    return list(_words(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words(name: str) -> tuple[str, ...]:
+    """The same names recur across rules and routes: split each once."""
+    spaced = _CAMEL.sub(r"\1_\2", _ACRONYM.sub(r"\1_\2", name))
+    return tuple(word for word in _SEPARATORS.split(spaced.lower()) if word)
 
 
 def is_permission_name(name: str) -> bool:

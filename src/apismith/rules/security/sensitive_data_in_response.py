@@ -115,6 +115,7 @@ class SensitiveDataInResponse(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 200
+    shares = "access"
     fix_title = "Return a response schema without the secret fields (a separate `...Out` model)."
 
     def check_project(self, context: Context) -> Iterable[Report]:
