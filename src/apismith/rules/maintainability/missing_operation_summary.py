@@ -55,6 +55,7 @@ from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
 DOCUMENTING = ("summary", "description", "openapi_extra")
+SCHEMA_BUILDER = "fastapi.openapi.utils.get_openapi"
 
 
 class MissingOperationSummary(Rule):
@@ -94,4 +95,16 @@ def _hidden(context: Context, route: Route) -> bool:
         return True
     app = context.routes.containers.get(route.app)
     schema = [k.value for k in app.node.keywords if k.arg == "openapi_url"] if app else []
-    return any(isinstance(value, ast.Constant) and not value.value for value in schema)
+    unpublished = any(isinstance(value, ast.Constant) and not value.value for value in schema)
+    return unpublished and not context.shared(_builds_schemas, lambda: _builds_schemas(context))
+
+
+def _builds_schemas(context: Context) -> bool:
+    """Whether the project renders OpenAPI documents itself (``get_openapi(routes=...)``), as
+    services that version their schema do: ``openapi_url=None`` then hides nothing."""
+    return any(
+        context.project.resolve(module, call.func) == SCHEMA_BUILDER
+        for module in context.project.modules
+        if not module.is_test
+        for call, _ in module.index.calls
+    )
