@@ -494,7 +494,7 @@ class _FunctionFlow:
                 and self._constant_keys(node.iter)
             ):
                 self._bind(target.elts[1], taint, False)
-            else:
+            elif not self._field_names(node.iter):
                 self._bind(target, taint, False)
             self._block(node.body, False)
             self._block(node.body, False)
@@ -579,6 +579,37 @@ class _FunctionFlow:
         for name, (before, after) in changed.items():
             if self.env.get(name) is after:
                 self.env[name] = before
+
+    def _field_names(self, node: ast.expr) -> bool:
+        """Whether iterating ``node`` yields the field names of a dumped model (``fields`` or
+        ``fields.keys()`` after ``fields = body.model_dump(...)``): names the model declares,
+        not client text, unless the model accepts extra fields."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr != "keys":
+                return False
+            node = node.func.value
+        if not isinstance(node, ast.Name):
+            return False
+        values = [
+            part.value
+            for part in walk(self.function)
+            if isinstance(part, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in part.targets)
+        ]
+        if len(values) != 1:
+            return False
+        dump = values[0]
+        if not (
+            isinstance(dump, ast.Call)
+            and isinstance(dump.func, ast.Attribute)
+            and dump.func.attr in DUMPS
+        ):
+            return False
+        model = self.engine.project.type_of(
+            self.module, dump.func.value, self.engine.project.scope(self.function)
+        )
+        info = self.engine.routes.classes.get(model)
+        return info is not None and info.kind == "pydantic" and not _takes_extra(info.node)
 
     def _constant_keys(self, node: ast.expr) -> bool:
         """Whether ``node`` is ``d.items()`` of a dict whose keys are all constants."""
@@ -1032,7 +1063,8 @@ class _FunctionFlow:
     def _bind_generators(self, node: Comprehension) -> None:
         """Bind a comprehension's targets to what they iterate over."""
         for generator in node.generators:
-            self._bind(generator.target, self.expr(generator.iter), False)
+            if not self._field_names(generator.iter):
+                self._bind(generator.target, self.expr(generator.iter), False)
 
     def _scan_calls(self, statement: ast.stmt) -> None:
         for node in shapes.calls_in(statement):
@@ -1235,6 +1267,19 @@ class _FunctionFlow:
         passthrough = kind in BUILT_STRINGS and self._is_untouched_param(argument)
         for param in taint.params():
             self._sink_param(SinkParam(param, kind, self.module, node, (), passthrough))
+
+
+DUMPS = frozenset({"model_dump", "dict"})
+
+
+def _takes_extra(node: ast.ClassDef) -> bool:
+    """Whether a model keeps undeclared fields (``extra="allow"``): their names are the
+    client's."""
+    return any(
+        isinstance(item, ast.Constant) and item.value == "allow"
+        for statement in node.body
+        for item in walk(statement)
+    )
 
 
 class _Substitute(ast.NodeTransformer):
