@@ -102,6 +102,7 @@ the fields a client may set.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -157,6 +158,8 @@ STATUS_MODELS = frozenset(
     {"order", "payment", "invoice", "subscription", "account", "user", "transaction", "refund"}
 )
 DUMPS = frozenset({"dict", "model_dump", "json_compatible", "to_dict"})
+SQL_RUNNERS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetch_one", "fetch_all"})
+SQL_UPDATE = re.compile(r"\bUPDATE\b.+\bSET\b", re.IGNORECASE | re.DOTALL)
 WRAPPERS = frozenset({"dict", "vars", "jsonable_encoder", "fastapi.encoders.jsonable_encoder"})
 VALIDATORS = frozenset({"model_validate", "parse_obj", "from_orm", "validate"})
 UPDATERS = frozenset({"sqlmodel_update", "update_from_dict"})
@@ -252,6 +255,10 @@ class MassAssignment(Rule):
             return None
         if isinstance(func, ast.Attribute) and func.attr == "values":
             return _statement_values(context, module, call, function, scope.types)
+        if isinstance(func, ast.Attribute) and func.attr in SQL_RUNNERS and call.args:
+            found = _sql_update(context, module, call.args[0], function, scope.types)
+            if found is not None:
+                return found
         if not isinstance(func, ast.Attribute) or not call.args:
             return _setattr_loop(context, module, call, function, scope.types)
         if (
@@ -277,6 +284,43 @@ class MassAssignment(Rule):
             what = f"`{ast.unparse(func)}` in `{function.name}`"
             return _judge(context, target, source, set(), what)
         return None
+
+
+def _sql_update(
+    context: Context, module: Module, text: ast.expr, function: Function, types: dict[str, str]
+) -> str | None:
+    """``f"UPDATE users SET {assignments} ..."`` whose assignments are built by iterating the
+    fields of a request body: the client picks the columns."""
+    if not isinstance(text, ast.JoinedStr):
+        return None
+    fixed = "".join(
+        part.value
+        for part in text.values
+        if isinstance(part, ast.Constant) and isinstance(part.value, str)
+    )
+    if not SQL_UPDATE.search(fixed):
+        return None
+    for part in text.values:
+        if not isinstance(part, ast.FormattedValue):
+            continue
+        for name in (n for n in walk(part.value) if isinstance(n, ast.Name)):
+            built = last_assigned_anywhere(function, name.id)
+            for node in walk(built) if built is not None else ():
+                if not isinstance(node, ast.comprehension):
+                    continue
+                iterated = node.iter
+                if (
+                    isinstance(iterated, ast.Call)
+                    and isinstance(iterated.func, ast.Attribute)
+                    and iterated.func.attr in {"keys", "items"}
+                ):
+                    iterated = iterated.func.value
+                source = _source(context, module, function, iterated, types)
+                what = f"the `UPDATE` built from `{ast.unparse(iterated)}` in `{function.name}`"
+                message = _judge(context, None, source, set(), what)
+                if message is not None:
+                    return message
+    return None
 
 
 def _store_update(
