@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from apismith import __version__
 from apismith.cli.common import ExitCode, stderr, stdout, user_errors
-from apismith.scaffold.project import new_project
-from apismith.scaffold.resource import add_resource, find_project, update_project
-from apismith.scaffold.update import UpdateReport
+
+if TYPE_CHECKING:  # the scaffolding (Jinja2, templates) loads only when a `new` command runs
+    from apismith.scaffold.update import UpdateReport
 
 app = typer.Typer(
     name="new",
@@ -34,6 +34,8 @@ def project_command(
     """Generate ./NAME: a layered FastAPI service with accounts, hardening and tests."""
     with user_errors():
         started = time.perf_counter()
+        from apismith.scaffold.project import new_project
+
         result = new_project(name, directory, force=force)
         elapsed = time.perf_counter() - started
     typer.echo(f"created {result.root} ({result.files} files in {elapsed:.2f}s)")
@@ -101,6 +103,8 @@ def resource_command(
     """Add a resource (model, schemas, repository, service, CRUD router, migration, tests)."""
     with user_errors():
         started = time.perf_counter()
+        from apismith.scaffold.resource import add_resource, find_project
+
         root = find_project(project or Path())
         spec, report = add_resource(root, name, fields, idempotent, plural)
         elapsed = time.perf_counter() - started
@@ -113,6 +117,8 @@ def resource_command(
 def update_command(project: ProjectOption = None) -> None:
     """Re-render the project with this apismith and merge it into your files, three ways."""
     with user_errors():
+        from apismith.scaffold.resource import find_project, update_project
+
         root = find_project(project or Path())
         made_with, report = update_project(root)
     _print_report(report)
