@@ -11,7 +11,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from apismith.analysis.blocking import SELECTS, STATEMENT_METHODS, own_nodes
+from apismith.analysis.blocking import own_nodes
+from apismith.analysis.blocking_catalogue import SELECTS, STATEMENT_METHODS
 from apismith.project.module import Function, Module
 from apismith.project.project import Project
 from apismith.project.walk import walk

@@ -64,19 +64,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 
-from apismith.analysis.blocking import (
-    DATABASE,
-    FILE,
-    HASHING,
-    NETWORK,
-    PROCESS,
-    SLEEP,
-    Blocking,
-    BlockingCalls,
-    offline,
-    own_nodes,
-    short,
-)
+from apismith.analysis.blocking import Blocking, BlockingCalls, offline, own_nodes, short
+from apismith.analysis.blocking_catalogue import DATABASE, FILE, HASHING, NETWORK, PROCESS, SLEEP
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.rules.base import Report, Rule

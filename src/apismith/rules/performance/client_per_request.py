@@ -73,13 +73,13 @@ import ast
 from collections.abc import Iterable, Iterator
 
 from apismith.analysis.blocking import (
-    CACHES,
     BlockingCalls,
     immediate_calls,
     is_generator,
     own_nodes,
     short,
 )
+from apismith.analysis.blocking_catalogue import CACHES
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.walk import walk

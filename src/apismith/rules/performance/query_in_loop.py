@@ -94,8 +94,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from apismith.analysis.blocking import (
-    DATABASE,
-    SESSION_QUERIES,
     BlockingCalls,
     Frame,
     immediate_calls,
@@ -104,6 +102,7 @@ from apismith.analysis.blocking import (
     own_nodes,
     short,
 )
+from apismith.analysis.blocking_catalogue import DATABASE, SESSION_QUERIES
 from apismith.analysis.origins import BOUNDED, DATA, INPUT, OTHER, Origins, unwrap
 from apismith.analysis.queries import (
     Loop,
