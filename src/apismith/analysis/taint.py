@@ -20,6 +20,7 @@ from apismith.analysis import guards, shapes
 from apismith.analysis import sinks as S
 from apismith.analysis.checkers import guards_paths, guards_urls
 from apismith.analysis.members import holds_input, member_type
+from apismith.project.classes import allows_extra
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module, parameter_defaults
 from apismith.project.project import BUILTINS, Project
@@ -609,7 +610,11 @@ class _FunctionFlow:
             self.module, dump.func.value, self.engine.project.scope(self.function)
         )
         info = self.engine.routes.classes.get(model)
-        return info is not None and info.kind == "pydantic" and not _takes_extra(info.node)
+        return (
+            info is not None
+            and info.kind == "pydantic"
+            and not allows_extra(self.engine.project, info.module, info.node)
+        )
 
     def _constant_keys(self, node: ast.expr) -> bool:
         """Whether ``node`` is ``d.items()`` of a dict whose keys are all constants."""
@@ -1270,16 +1275,6 @@ class _FunctionFlow:
 
 
 DUMPS = frozenset({"model_dump", "dict"})
-
-
-def _takes_extra(node: ast.ClassDef) -> bool:
-    """Whether a model keeps undeclared fields (``extra="allow"``): their names are the
-    client's."""
-    return any(
-        isinstance(item, ast.Constant) and item.value == "allow"
-        for statement in node.body
-        for item in walk(statement)
-    )
 
 
 class _Substitute(ast.NodeTransformer):

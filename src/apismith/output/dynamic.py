@@ -14,7 +14,7 @@ from rich.markup import escape
 from apismith import __version__
 from apismith.dynamic.findings import DynamicFinding, DynamicRule
 from apismith.findings import Severity
-from apismith.output.sarif import LEVELS, SCHEMA, SECURITY_SEVERITY
+from apismith.output.sarif import LEVELS, SECURITY_SEVERITY, sarif_log
 from apismith.output.text import STYLES
 
 SCHEMA_VERSION = 1
@@ -84,26 +84,13 @@ def render_dynamic_sarif(
     """A SARIF 2.1.0 log; each result is located at its operation (a logical location)."""
     index = {rule.id: position for position, rule in enumerate(rules)}
     results = [_result(f, index, target) for f in sorted(findings, key=lambda f: f.sort_key)]
-    log = {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "apismith",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": "https://pypi.org/project/apismith/",
-                        "rules": [_descriptor(rule) for rule in rules],
-                    }
-                },
-                "invocations": [{"executionSuccessful": True, "commandLine": target}],
-                "results": results,
-            }
-        ],
-    }
-    return json.dumps(log, indent=2) + "\n"
+    return sarif_log(
+        [_descriptor(rule) for rule in rules],
+        {
+            "invocations": [{"executionSuccessful": True, "commandLine": target}],
+            "results": results,
+        },
+    )
 
 
 def _descriptor(rule: DynamicRule) -> dict[str, Any]:

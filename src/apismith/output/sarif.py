@@ -101,29 +101,29 @@ def render_sarif(result: ReviewResult) -> str:
         }
         for error in result.errors
     ]
-    log = {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "apismith",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": "https://pypi.org/project/apismith/",
-                        "rules": [_rule_descriptor(rule) for rule in rules],
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": result.root.resolve().as_uri() + "/"}},
-                "invocations": [
-                    {
-                        "executionSuccessful": True,
-                        "toolExecutionNotifications": notifications,
-                    }
-                ],
-                "results": [_result(finding, index) for finding in result.findings],
-            }
-        ],
+    return sarif_log(
+        [_rule_descriptor(rule) for rule in rules],
+        {
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": result.root.resolve().as_uri() + "/"}},
+            "invocations": [
+                {
+                    "executionSuccessful": True,
+                    "toolExecutionNotifications": notifications,
+                }
+            ],
+            "results": [_result(finding, index) for finding in result.findings],
+        },
+    )
+
+
+def sarif_log(descriptors: list[dict[str, Any]], run: dict[str, Any]) -> str:
+    """A SARIF 2.1.0 log of one apismith run: the driver with its rules, then ``run``'s parts."""
+    driver = {
+        "name": "apismith",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": "https://pypi.org/project/apismith/",
+        "rules": descriptors,
     }
+    log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, **run}]}
     return json.dumps(log, indent=2) + "\n"

@@ -132,6 +132,53 @@ def _class_through_aliases(
     return None
 
 
+def allows_extra(project: Project, module: Module, node: ast.ClassDef, depth: int = 0) -> bool:
+    """Whether a pydantic model keeps undeclared fields (``extra="allow"`` in the class
+    keywords, ``model_config`` or ``class Config``, here or in a base): their names are the
+    client's."""
+    settings: list[ast.expr] = [k.value for k in node.keywords if k.arg == "extra"]
+    for statement in node.body:
+        if isinstance(statement, ast.ClassDef) and statement.name == "Config":
+            settings += [
+                s.value
+                for s in statement.body
+                if isinstance(s, ast.Assign) and any(_named(t, "extra") for t in s.targets)
+            ]
+        value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        if isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        if value is not None and any(_named(t, "model_config") for t in targets):
+            if isinstance(value, ast.Call):
+                settings += [k.value for k in value.keywords if k.arg == "extra"]
+            elif isinstance(value, ast.Dict):
+                settings += [
+                    v
+                    for k, v in zip(value.keys, value.values, strict=True)
+                    if isinstance(k, ast.Constant) and k.value == "extra"
+                ]
+    if any(
+        (isinstance(v, ast.Constant) and v.value == "allow")
+        or (isinstance(v, ast.Attribute) and v.attr == "allow")
+        for v in settings
+    ):
+        return True
+    for base in node.bases:
+        found = project.lookup(project.resolve(module, base) or "")
+        if (
+            found is not None
+            and isinstance(found[1], ast.ClassDef)
+            and depth < 10
+            and allows_extra(project, found[0], found[1], depth + 1)
+        ):
+            return True
+    return False
+
+
+def _named(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
 def _is_table(node: ast.ClassDef) -> bool:
     return any(
         k.arg == "table" and isinstance(k.value, ast.Constant) and k.value.value is True

@@ -60,10 +60,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
+from apismith.analysis.blocking import own_nodes
 from apismith.findings import Confidence, Severity
-from apismith.project.module import Function
 from apismith.project.routes import Route
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -114,16 +114,6 @@ def session_names(context: Context, route: Route) -> set[str]:
         if is_session_type(context.project.annotation_type(owner, function.returns)):
             found.add(param.name)
     return found
-
-
-def own_nodes(function: Function) -> Iterator[ast.AST]:
-    """Nodes of a function's body, not descending into nested functions and classes."""
-    stack: list[ast.AST] = list(reversed(function.body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 class CreateReturns200(Rule):

@@ -82,13 +82,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from apismith.analysis.blocking import own_nodes
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
 from apismith.project.project import Scope
 from apismith.project.routes import Route
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
-from apismith.rules.correctness.create_returns_200 import own_nodes
 
 Value = tuple[str, str]  # (kind, ORM class qualname): kind is one of the KINDS below
 ONE, MANY, QUERY, RESULT, SCALARS = "one", "many", "query", "result", "scalars"

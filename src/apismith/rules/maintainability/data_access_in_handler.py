@@ -75,16 +75,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from apismith.analysis.blocking import own_nodes
 from apismith.findings import Confidence, Severity
 from apismith.project.routes import Route
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
-from apismith.rules.correctness.create_returns_200 import (
-    is_session_type,
-    own_nodes,
-    session_names,
-)
+from apismith.rules.correctness.create_returns_200 import is_session_type, session_names
 
 _OPERATIONS = """
     execute query add add_all delete get get_one scalars scalar exec merge bulk_save_objects

@@ -55,11 +55,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from apismith.analysis.blocking import own_nodes
 from apismith.findings import Confidence, Severity
 from apismith.project.routes import Route
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
-from apismith.rules.correctness.create_returns_200 import own_nodes
 
 
 class UntypedPathOperation(Rule):

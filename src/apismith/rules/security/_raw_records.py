@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from apismith.project.module import Function
 from apismith.project.project import Project
 from apismith.project.walk import walk
+from apismith.rules.security._access import CALLER_PARAM
 
-CALLER = re.compile(
-    r"^(current_|auth_|authenticated_|logged_in_|request_)?(user|account|principal|identity|me)$"
-)
 SQL_RUNNERS = frozenset({"execute", "fetch", "fetchrow", "fetchval", "fetch_one", "fetch_all"})
 DOCUMENT_LOADS = frozenset(
     {
@@ -99,7 +97,7 @@ def _binds_caller_id(call: ast.Call) -> bool:
                 and node.slice.value == "id"
             )
             owner = getattr(node, "value", None)
-            if reads_id and isinstance(owner, ast.Name) and CALLER.match(owner.id):
+            if reads_id and isinstance(owner, ast.Name) and CALLER_PARAM.match(owner.id):
                 return True
     return False
 

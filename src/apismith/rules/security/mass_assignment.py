@@ -107,6 +107,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from apismith.findings import Confidence, Severity
+from apismith.project.classes import allows_extra
 from apismith.project.module import Function, Module
 from apismith.project.values import last_assigned_anywhere, literal_keys
 from apismith.project.walk import walk
@@ -114,6 +115,7 @@ from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import PRIVILEGED_ROLES, Access, words
 from apismith.rules.security._dict_stores import DictStores, Store
+from apismith.rules.security._raw_records import SQL_RUNNERS
 
 PRIVILEGED = frozenset(
     {
@@ -158,7 +160,6 @@ STATUS_MODELS = frozenset(
     {"order", "payment", "invoice", "subscription", "account", "user", "transaction", "refund"}
 )
 DUMPS = frozenset({"dict", "model_dump", "json_compatible", "to_dict"})
-SQL_RUNNERS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetch_one", "fetch_all"})
 SQL_UPDATE = re.compile(r"\bUPDATE\b.+\bSET\b", re.IGNORECASE | re.DOTALL)
 WRAPPERS = frozenset({"dict", "vars", "jsonable_encoder", "fastapi.encoders.jsonable_encoder"})
 VALIDATORS = frozenset({"model_validate", "parse_obj", "from_orm", "validate"})
@@ -569,7 +570,7 @@ def _parameter_source(
     typed = types.get(name)
     info = context.classes.get(typed)
     if info is not None and info.kind == "pydantic":
-        if _allows_extra(context, info.module, info.node, 0):
+        if allows_extra(context.project, info.module, info.node):
             return Source(f"`{name}` (`{info.name}` accepts extra fields)", info.qualname, None)
         return Source(f"`{name}`", info.qualname, frozenset(info.fields))
     if not context.routes_of(function):
@@ -583,47 +584,6 @@ def _parameter_source(
         if context.project.resolve(module, annotation) in UNTYPED:
             return Source(f"the request body `{name}`", None, None)
     return None
-
-
-def _allows_extra(context: Context, module: Module, node: ast.ClassDef, depth: int) -> bool:
-    """``extra="allow"`` in the class keywords, ``model_config`` or ``class Config``."""
-    settings: list[ast.expr] = [k.value for k in node.keywords if k.arg == "extra"]
-    for statement in node.body:
-        if isinstance(statement, ast.ClassDef) and statement.name == "Config":
-            settings += [
-                s.value
-                for s in statement.body
-                if isinstance(s, ast.Assign) and any(_name(t) == "extra" for t in s.targets)
-            ]
-        value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
-        targets = statement.targets if isinstance(statement, ast.Assign) else []
-        if isinstance(statement, ast.AnnAssign):
-            targets = [statement.target]
-        if value is not None and any(_name(t) == "model_config" for t in targets):
-            if isinstance(value, ast.Call):
-                settings += [k.value for k in value.keywords if k.arg == "extra"]
-            elif isinstance(value, ast.Dict):
-                settings += [
-                    v
-                    for k, v in zip(value.keys, value.values, strict=True)
-                    if isinstance(k, ast.Constant) and k.value == "extra"
-                ]
-    if any(
-        (isinstance(v, ast.Constant) and v.value == "allow")
-        or (isinstance(v, ast.Attribute) and v.attr == "allow")
-        for v in settings
-    ):
-        return True
-    for base in node.bases:
-        found = context.project.lookup(context.project.resolve(module, base) or "")
-        if (
-            found is not None
-            and isinstance(found[1], ast.ClassDef)
-            and depth < 10
-            and _allows_extra(context, found[0], found[1], depth + 1)
-        ):
-            return True
-    return False
 
 
 def _is_request(node: ast.expr, types: dict[str, str]) -> bool:
