@@ -95,15 +95,20 @@ async def measure_latency_growth(
     for timing in timings:
         if timing.first.items is None or not 200 <= timing.first.status < 300:
             continue
-        before = await _fastest(timing, sender)
+        before = await _fastest_of_two(timing, sender)
         if await add_objects(timing, options.url_seed, sender, planner, creates) is None:
             continue
-        # After: two windows apart, so that a burst of load elsewhere cannot fill both.
-        first = await _fastest(timing, sender)
-        await asyncio.sleep(PAUSE)
-        after = min(first, await _fastest(timing, sender))
+        after = await _fastest_of_two(timing, sender)
         grown.append(LatencyGrowth(timing, *before, *after))
     return grown
+
+
+async def _fastest_of_two(timing: Timing, sender: Sender) -> tuple[float, int]:
+    """The fastest of two windows apart, so that a burst of load elsewhere cannot fill both:
+    before adding objects as after, or a slow first window hides the growth."""
+    first = await _fastest(timing, sender)
+    await asyncio.sleep(PAUSE)
+    return min(first, await _fastest(timing, sender))
 
 
 async def _fastest(timing: Timing, sender: Sender) -> tuple[float, int]:
