@@ -119,9 +119,10 @@ class Taint:
             if not any(name.startswith(f"{other}.") for other in names if other != name)
         )
 
-    def params(self) -> set[str]:
-        """Names of the enclosing function's parameters this taint carries."""
-        return {label[6:] for label in self.safe if label.startswith("param:")}
+    def params(self) -> list[str]:
+        """Names of the enclosing function's parameters this taint carries, sorted (the order
+        of reports must not depend on string hashing)."""
+        return sorted(label[6:] for label in self.safe if label.startswith("param:"))
 
 
 def _join(*taints: Taint | None) -> Taint | None:
@@ -1032,10 +1033,10 @@ class _FunctionFlow:
         class stores input in that attribute."""
         labels = {entry.param for entry in summary.sink_params}
         if summary.returns is not None:
-            labels |= summary.returns.params()
+            labels.update(summary.returns.params())
         klass = module.index.method_class.get(id(function))
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
-        for label in labels:
+        for label in sorted(labels):
             attr = label.removeprefix("self.") if label.startswith("self.") else ""
             if not attr or "." in attr or receiver is None or klass is None:
                 continue
