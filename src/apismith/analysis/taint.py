@@ -206,6 +206,7 @@ class TaintEngine:
         self._seen: set[tuple[str, int, str]] = set()
         self._flows: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
         self.members: dict[tuple[int, str], str | None] = {}
+        self.validations: dict[tuple[int, str], frozenset[str]] = {}
         self.resolvers: set[int] = set()
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
@@ -330,7 +331,7 @@ class TaintEngine:
 
 
 class _FunctionFlow:
-    """One pass (two, for loops) over a function body, tracking tainted names."""
+    """Two passes over a function body (two per loop body), tracking tainted names."""
 
     def __init__(self, engine: TaintEngine, module: Module, function: Function) -> None:
         self.engine = engine
@@ -433,8 +434,7 @@ class _FunctionFlow:
         return returned.only("source:") if returned is not None else None
 
     def analyse(self) -> Summary:
-        for _ in range(2):
-            self._block(self.function.body, top=True)
+        self._twice(self.function.body, top=True)
         self.summary.checked = self._checks_params()
         returned = self.summary.returns
         if returned is not None:
@@ -450,6 +450,18 @@ class _FunctionFlow:
     def _block(self, body: list[ast.stmt], top: bool) -> None:
         for statement in body:
             self._statement(statement, top)
+
+    def _twice(self, body: list[ast.stmt], top: bool) -> None:
+        """Analyse a body twice, so that values bound late reach the uses before them (in a
+        loop's next iteration, in a closure defined before the names it reads). The second
+        pass is skipped when
+        the first bound nothing new: from the same state it would only repeat itself (its
+        reports and summary entries are the same ones again), and nested loops would otherwise
+        cost twice as much per level."""
+        before = dict(self.env)
+        self._block(body, top)
+        if self.env != before:
+            self._block(body, top)
 
     def _statement(self, node: ast.stmt, top: bool) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -498,8 +510,7 @@ class _FunctionFlow:
                 self._bind(target.elts[1], taint, False)
             elif not self._field_names(node.iter):
                 self._bind(target, taint, False)
-            self._block(node.body, False)
-            self._block(node.body, False)
+            self._twice(node.body, top=False)
             self._block(node.orelse, False)
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
@@ -742,18 +753,23 @@ class _FunctionFlow:
                 field_type = self.project.annotation_type(model.module, statement.annotation)
                 if field_type in S.URL_TYPES:
                     return base.made_safe(S.KINDS - URL_LIKE)
-            owner = model.module
-            return base.made_safe(
-                guards.validated(
-                    model.node,
-                    node.attr,
-                    lambda e: self.project.resolve(owner, e),
-                    lambda e: constant_str(self.project, owner, e),
-                )
-            )
+            return base.made_safe(self._validated(model.module, model.node, node.attr))
         if node.attr in {"name", "stem", "suffix", "suffixes"}:
             return base.made_safe(frozenset({S.PATH}))
         return base
+
+    def _validated(self, owner: Module, klass: ast.ClassDef, attr: str) -> frozenset[str]:
+        """Kinds the validators of a model make its field ``attr`` safe for, computed once."""
+        key = (id(klass), attr)
+        found = self.engine.validations.get(key)
+        if found is None:
+            found = self.engine.validations[key] = guards.validated(
+                klass,
+                attr,
+                lambda e: self.project.resolve(owner, e),
+                lambda e: constant_str(self.project, owner, e),
+            )
+        return found
 
     def _upload(self, name: str, label: str, attr: str) -> Taint | None:
         """What an uploaded file's attribute carries: its content is data but not a path."""

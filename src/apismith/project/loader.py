@@ -42,11 +42,16 @@ def relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def load_module(root: Path, path: Path, source: str) -> Module:
-    """Parse and index one file; raises :class:`SourceError` when it cannot be parsed."""
+def load_module(
+    root: Path, path: Path, source: str, packages: dict[Path, tuple[str, ...]] | None = None
+) -> Module:
+    """Parse and index one file; raises :class:`SourceError` when it cannot be parsed.
+
+    ``packages`` keeps the package chains of the folders seen, for the project's other files.
+    """
     relpath = relative(root, path)
     tree = parse_python(source, relpath)
-    names = module_names(root, path)
+    names = module_names(root, path, packages)
     module = Module(
         path=path,
         relpath=relpath,
@@ -55,6 +60,7 @@ def load_module(root: Path, path: Path, source: str) -> Module:
         tree=tree,
         is_package=path.name == "__init__.py",
         is_test=is_test_path(relpath),
+        aliases=tuple(names[1:]),
         index=build_index(tree),
     )
     collect_bindings(module)
@@ -81,9 +87,10 @@ def build_project(base: Path, sources: list[tuple[Path, str]]) -> LoadedProject:
     """Parse, index and model already-read sources; files that do not parse become problems."""
     modules: list[Module] = []
     problems: list[FileProblem] = []
+    packages: dict[Path, tuple[str, ...]] = {}
     for path, source in sources:
         try:
-            modules.append(load_module(base, path, source))
+            modules.append(load_module(base, path, source, packages))
         except SourceError as error:
             problems.append(
                 FileProblem(relative(base, path), error.reason, error.line, error.column)

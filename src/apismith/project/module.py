@@ -136,6 +136,7 @@ class Module:
     tree: ast.Module
     is_package: bool = False
     is_test: bool = False
+    aliases: tuple[str, ...] = ()  # other dotted names the file may be imported by
     imports: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, ast.AST] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)

@@ -22,20 +22,21 @@ ASYNC_SESSIONS = (
 )
 
 
-def module_names(root: Path, path: Path) -> list[str]:
+def module_names(
+    root: Path, path: Path, known: dict[Path, tuple[str, ...]] | None = None
+) -> list[str]:
     """Dotted names a file may be imported by, the most likely first.
 
     Three readings count: the package chain (folders with ``__init__.py``, followed above
     ``root`` when the review starts inside a package), the path from ``root`` (namespace
     packages have no ``__init__.py``; a leading ``src`` is dropped), and that path under the
     root folder's own name. Arbitrary suffixes are not names: ``kit/sqlalchemy.py`` must not
-    shadow the ``sqlalchemy`` package.
+    shadow the ``sqlalchemy`` package. ``known`` keeps the package chain of each folder seen,
+    for the other files of a project.
     """
-    parts = [path.stem] if path.name != "__init__.py" else []
-    directory = path.parent
-    while _is_file(directory / "__init__.py") and directory != directory.parent:
-        parts.insert(0, directory.name)
-        directory = directory.parent
+    parts = [*_package_chain(path.parent, {} if known is None else known)]
+    if path.name != "__init__.py":
+        parts.append(path.stem)
     try:
         relative = list(path.relative_to(root).with_suffix("").parts)
     except ValueError:
@@ -53,6 +54,17 @@ def module_names(root: Path, path: Path) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def _package_chain(directory: Path, known: dict[Path, tuple[str, ...]]) -> tuple[str, ...]:
+    """Names of the packages from the outermost one down to ``directory``."""
+    found = known.get(directory)
+    if found is None:
+        found = ()
+        if directory != directory.parent and _is_file(directory / "__init__.py"):
+            found = (*_package_chain(directory.parent, known), directory.name)
+        known[directory] = found
+    return found
 
 
 def _is_file(path: Path) -> bool:
@@ -78,7 +90,7 @@ class Project:
         self.by_name: dict[str, Module] = {module.name: module for module in modules}
         aliases: dict[str, list[Module]] = {}
         for module in modules:
-            for alias in module_names(root, module.path)[1:]:
+            for alias in module.aliases:
                 aliases.setdefault(alias, []).append(module)
         for alias, owners in aliases.items():
             if len(owners) == 1:

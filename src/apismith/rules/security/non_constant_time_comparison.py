@@ -207,6 +207,8 @@ def _secret_side(
     """The name of the secret when one side is secret-like and the other side is a value."""
     names = (_name(left), _name(right))
     segments = [_segments(name) for name in names]
+    if not any(_is_secret(parts, tokens_are_text) for parts in segments):
+        return None  # the common case, settled before resolving any name
     if any(NOT_GUESSED & set(parts) for parts in segments) or (
         all(PASSWORDS & set(parts) for parts in segments)
         and any(part.isdigit() for parts in segments for part in parts)
