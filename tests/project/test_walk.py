@@ -17,6 +17,9 @@ SOURCES = [
     "    case _:\n        raise E from e\n",
     "x = f'{a!r:>{w}}' + (lambda q: q)(1)\n",
     "y += -a if not (b < c <= d and e or f) else ~g @ h\n",
+    # ``Dict.keys`` and ``arguments.kw_defaults`` hold None beside nodes
+    "d = {**a, 'k': 1}\ndef h(*, a, b=2):\n    global g\n    import m as n\n    del d[0]\n",
+    "try:\n    pass\nexcept* (A, B) as e:\n    yield from x\nfinally:\n    assert y, z\n",
 ]
 
 
@@ -42,3 +45,16 @@ def test_walk_matches_ast_walk_from_any_node(source: str, pick: int) -> None:
 def test_children_match_iter_child_nodes(source: str) -> None:
     for node in ast.walk(ast.parse(source)):
         assert children(node) == _meaningful(list(ast.iter_child_nodes(node)))
+
+
+class _Unknown(ast.AST):
+    """A node type with no grammar line in its docstring: every field is examined."""
+
+    _fields = ("single", "many", "text")
+
+
+def test_children_of_a_node_type_without_grammar() -> None:
+    first, second, third = ast.Name("a"), ast.Name("b"), ast.Constant(1)
+    node = _Unknown()
+    node.single, node.many, node.text = first, [second, "not a node", third], "plain"  # type: ignore[attr-defined]
+    assert children(node) == [first, second, third]

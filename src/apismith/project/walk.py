@@ -60,7 +60,9 @@ def children(node: ast.AST) -> list[ast.AST]:
 def _spec(kind: type[ast.AST]) -> tuple[tuple[str, str], ...]:
     """The fields of ``kind`` that may hold nodes and their shape, read from the grammar line
     of its docstring (``Dict(expr* keys, expr* values)``); unknown when it has none."""
-    declared = {name: (grammar, mark) for grammar, mark, name in _FIELD.findall(kind.__doc__ or "")}
+    line = (kind.__doc__ or "").partition("\n")[0]
+    fields = line.partition("(")[2].rpartition(")")[0]
+    declared = {name: (grammar, mark) for grammar, mark, name in _FIELD.findall(fields)}
     spec: list[tuple[str, str]] = []
     for name in kind._fields:
         if name in _MARKERS:
