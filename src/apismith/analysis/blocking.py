@@ -93,6 +93,7 @@ class BlockingCalls:
         self._helpers: dict[int, Blocking | None] = {}
         self._active: set[int] = set()
         self._frames: dict[int, Frame] = {}
+        self._methods: dict[tuple[int, str], tuple[Module, Function] | None] = {}
         self._classes: dict[int, ast.ClassDef] = {}
         self._locals: dict[int, frozenset[str]] = {}
         self._self_types: dict[int, dict[str, str]] = {}
@@ -364,15 +365,19 @@ class BlockingCalls:
     def method(
         self, module: Module, node: ast.ClassDef, name: str, depth: int = 0
     ) -> tuple[Module, Function] | None:
-        """A method of a project class, looked up in its bases too."""
+        """A method of a project class, looked up in its bases too (once per class and name)."""
+        key = (id(node), name)
+        if depth == 0 and key in self._methods:
+            return self._methods[key]
         found = _member(node, name)
-        if found is not None:
-            return module, found
-        for base in self._bases(module, node) if depth < 10 else ():
-            inherited = self.method(base[0], base[1], name, depth + 1)
-            if inherited is not None:
-                return inherited
-        return None
+        result = (module, found) if found is not None else None
+        for base in self._bases(module, node) if depth < 10 and result is None else ():
+            result = self.method(base[0], base[1], name, depth + 1)
+            if result is not None:
+                break
+        if depth == 0:
+            self._methods[key] = result
+        return result
 
     # -- internals -----------------------------------------------------------------------------
 
