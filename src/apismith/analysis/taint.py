@@ -169,8 +169,6 @@ class Summary:
 
     returns: Taint | None = None
     sink_params: list[SinkParam] = field(default_factory=list)
-    guarded_paths: bool = False
-    guarded_urls: bool = False
     # Parameters a call leaves pinned down (the function raises otherwise), with the kinds.
     checked: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -341,8 +339,7 @@ class _FunctionFlow:
         self.scope = engine.project.scope(function)
         self.env: dict[str, Taint] = {}
         self.summary = Summary()
-        self.summary.guarded_paths = guards_paths(function)
-        self.summary.guarded_urls = guards_urls(function)
+        self._checks: dict[str, bool] = {}  # whether it checks its paths, its URLs
         self.request_names: set[str] = set()
         self.upload_names: set[str] = set()
         self._recorded: set[tuple[str, str, int, tuple[str, ...]]] = set()
@@ -439,8 +436,8 @@ class _FunctionFlow:
         returned = self.summary.returns
         if returned is not None:
             # A function that checks the paths or URLs it builds hands back checked values.
-            checked = (URL_LIKE if self.summary.guarded_urls else EMPTY) | (
-                {S.PATH} if self.summary.guarded_paths else EMPTY
+            checked = (URL_LIKE if self._guarded(S.URL) else EMPTY) | (
+                {S.PATH} if self._guarded(S.PATH) else EMPTY
             )
             self.summary.returns = returned.made_safe(checked)
         return self.summary
@@ -1204,10 +1201,19 @@ class _FunctionFlow:
         return isinstance(first, str) and bool(S.SQL_STATEMENT.match(first))
 
     def _guarded(self, kind: str) -> bool:
-        """Whether this function checks the values it sends to sinks of ``kind``."""
+        """Whether this function checks the values it sends to sinks of ``kind`` (each check
+        read once, when first needed)."""
         if kind == S.PATH:
-            return self.summary.guarded_paths
-        return kind in URL_LIKE and self.summary.guarded_urls
+            found = self._checks.get(kind)
+            if found is None:
+                found = self._checks[kind] = guards_paths(self.function)
+            return found
+        if kind not in URL_LIKE:
+            return False
+        found = self._checks.get(S.URL)
+        if found is None:
+            found = self._checks[S.URL] = guards_urls(self.function)
+        return found
 
     def _guarded_client(self, func: ast.expr) -> bool:
         """Whether a request goes through a client built with the project's own transport
