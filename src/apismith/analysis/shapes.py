@@ -4,7 +4,7 @@ command's program, a redirect's ``Location``, the constant and dynamic parts of 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from apismith.analysis import sinks as S
 from apismith.project.module import Module
@@ -15,8 +15,8 @@ from apismith.project.walk import walk
 PATTERN_KEYWORDS = frozenset({"pattern", "regex"})
 
 
-def calls_in(statement: ast.stmt) -> Iterator[ast.Call]:
-    """Calls of a statement itself, not of the blocks nested in it."""
+def nodes_in(statement: ast.stmt) -> list[ast.AST]:
+    """Nodes of a statement itself, not of the blocks nested in it."""
     roots: list[ast.AST]
     if isinstance(statement, ast.If | ast.While):
         roots = [statement.test]
@@ -28,10 +28,9 @@ def calls_in(statement: ast.stmt) -> Iterator[ast.Call]:
         roots = [statement.subject] if isinstance(statement, ast.Match) else []
     else:
         roots = [statement]
-    for root in roots:
-        for node in walk(root):
-            if isinstance(node, ast.Call):
-                yield node
+    if len(roots) == 1:
+        return walk(roots[0])
+    return [node for root in roots for node in walk(root)]
 
 
 def argument(node: ast.Call, position: int, keyword: str | None) -> ast.expr | None:

@@ -340,6 +340,7 @@ class _FunctionFlow:
         self.env: dict[str, Taint] = {}
         self.summary = Summary()
         self._checks: dict[str, bool] = {}  # whether it checks its paths, its URLs
+        self._assignments: dict[str, list[ast.expr]] | None = None
         self.request_names: set[str] = set()
         self.upload_names: set[str] = set()
         self._recorded: set[tuple[str, str, int, tuple[str, ...]]] = set()
@@ -590,6 +591,16 @@ class _FunctionFlow:
             if self.env.get(name) is after:
                 self.env[name] = before
 
+    def _assigned(self) -> dict[str, list[ast.expr]]:
+        """The values each name of this function is assigned (``name = value``), in order."""
+        if self._assignments is None:
+            self._assignments = {}
+            for part in walk(self.function):
+                if isinstance(part, ast.Assign):
+                    for name in {t.id for t in part.targets if isinstance(t, ast.Name)}:
+                        self._assignments.setdefault(name, []).append(part.value)
+        return self._assignments
+
     def _field_names(self, node: ast.expr) -> bool:
         """Whether iterating ``node`` yields the field names of a dumped model (``fields`` or
         ``fields.keys()`` after ``fields = body.model_dump(...)``): names the model declares,
@@ -600,12 +611,7 @@ class _FunctionFlow:
             node = node.func.value
         if not isinstance(node, ast.Name):
             return False
-        values = [
-            part.value
-            for part in walk(self.function)
-            if isinstance(part, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == node.id for t in part.targets)
-        ]
+        values = self._assigned().get(node.id, [])
         if len(values) != 1:
             return False
         dump = values[0]
@@ -1086,10 +1092,15 @@ class _FunctionFlow:
                 self._bind(generator.target, self.expr(generator.iter), False)
 
     def _scan_calls(self, statement: ast.stmt) -> None:
-        for node in shapes.calls_in(statement):
-            for part in walk(node):
-                if isinstance(part, Comprehension):
-                    self._bind_generators(part)
+        nodes = shapes.nodes_in(statement)
+        nested = any(isinstance(node, Comprehension) for node in nodes)
+        for node in nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            if nested:
+                for part in walk(node):
+                    if isinstance(part, Comprehension):
+                        self._bind_generators(part)
             self._check_sink(node)
 
     def _check_sink(self, node: ast.Call) -> None:
