@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from apismith.project.walk import children
+
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 TEST_MARKERS = ("tests/", "test/", "testing/")
@@ -48,7 +50,7 @@ _ASSIGNS = (ast.Assign, ast.AnnAssign)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
 # Node types that hold no other node worth indexing: their children are not walked.
-_LEAVES = (ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias, ast.Pass)
+_LEAVES = (ast.Name, ast.Constant, ast.alias, ast.Pass)
 
 
 def build_index(tree: ast.Module) -> NodeIndex:
@@ -102,14 +104,8 @@ def build_index(tree: ast.Module) -> NodeIndex:
             index.loops.append((node, owner))  # type: ignore[arg-type]
         elif kind in _LEAVES:
             continue
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        push((item, owner))
-            elif isinstance(value, ast.AST):
-                push((value, owner))
+        for child in children(node):
+            push((child, owner))
     position = _position
     for found in (index.calls, index.assigns, index.compares, index.handlers, index.returns):
         found.sort(key=lambda item: position(item[0]))
