@@ -57,7 +57,7 @@ def build_index(tree: ast.Module) -> NodeIndex:
     """Walk ``tree`` once and sort the interesting nodes into a :class:`NodeIndex`.
 
     The walk is the hot loop of loading a project, so it dispatches on the exact node type and
-    reads ``_fields`` directly instead of going through ``ast.iter_child_nodes``.
+    reads children through :func:`~apismith.project.walk.children`, which skips markers.
     """
     index = NodeIndex()
     calls, assigns, compares = index.calls, index.assigns, index.compares
@@ -104,8 +104,8 @@ def build_index(tree: ast.Module) -> NodeIndex:
             index.loops.append((node, owner))  # type: ignore[arg-type]
         elif kind in _LEAVES:
             continue
-        for child in children(node):
-            push((child, owner))
+        for part in children(node):
+            push((part, owner))
     position = _position
     for found in (index.calls, index.assigns, index.compares, index.handlers, index.returns):
         found.sort(key=lambda item: position(item[0]))
