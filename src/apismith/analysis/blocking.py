@@ -138,16 +138,16 @@ class BlockingCalls:
         """Whether ``call`` itself blocks."""
         func = call.func
         if isinstance(func, ast.Attribute):
-            subject = (
-                ast.unparse(func.value)
-                if isinstance(func.value, ast.Name | ast.Attribute)
-                else _root_name(func.value)
-            )
             root = self.value_type(frame, func.value)
             found = _receiver_call(root, func.attr) if root is not None else None
             if found is None and root is None and self.session_call(frame, call) == "untyped":
                 found = ("SQLAlchemy session", DATABASE)
             if found is not None:
+                subject = (
+                    ast.unparse(func.value)
+                    if isinstance(func.value, ast.Name | ast.Attribute)
+                    else _root_name(func.value)
+                )
                 if func.attr in {"connect", "begin"}:
                     subject = frame.bound.get(id(call), subject)
                 elif isinstance(func.value, ast.Name):
