@@ -81,6 +81,8 @@ CLOCK_CALLS = frozenset(
         "datetime.datetime.today",
     }
 )
+CALLS = RANDOM_CALLS | CLOCK_CALLS
+LAST_NAMES = frozenset(name.rpartition(".")[2] for name in CALLS)
 SECRET_WORDS = frozenset(
     {
         "token",
@@ -236,8 +238,13 @@ class InsecureRandomness(Rule):
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project
+        names = context.shared(_callable_names, lambda: _callable_names(project))
         parents: dict[int, ast.AST] | None = None
         for call, function in module.index.calls:
+            func = call.func
+            last = getattr(func, "attr", None) or getattr(func, "id", None)
+            if last not in names:
+                continue  # cheap guard: no other call can resolve to one of ``CALLS``
             scope = project.scope(function) if function is not None else None
             callee = project.resolve(module, call.func, scope) or ""
             clock = callee in CLOCK_CALLS
@@ -267,6 +274,18 @@ class InsecureRandomness(Rule):
                     call,
                     f"`{ast.unparse(call.func)}` is predictable but makes {what}",
                 )
+
+
+def _callable_names(project: Project) -> frozenset[str]:
+    """The last names a call of one of ``CALLS`` can be written with: theirs, and the local
+    names that the project's imports give them (``from random import choice as pick``)."""
+    renamed = {
+        local
+        for module in project.modules
+        for local, target in module.imports.items()
+        if local not in LAST_NAMES and project.canonical(target) in CALLS
+    }
+    return LAST_NAMES | renamed
 
 
 def _hashed(

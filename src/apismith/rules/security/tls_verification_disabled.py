@@ -95,8 +95,9 @@ class TlsVerificationDisabled(Rule):
                 yield from _check_assign(project, module, assign, function)
 
 
-def _worth_resolving(module: Module, call: ast.Call) -> bool:
-    """Cheap guard: a TLS keyword is passed, or the callee may be an unverified-context maker."""
+def _worth_resolving(project: Project, module: Module, call: ast.Call) -> bool:
+    """Cheap guard: a TLS keyword is passed, or the callee may be an unverified-context maker
+    (a ``_create_...`` attribute, or a name imported from one)."""
     if any(
         keyword.arg in VERIFY_KEYWORDS or keyword.arg == "cert_reqs" for keyword in call.keywords
     ):
@@ -104,13 +105,17 @@ def _worth_resolving(module: Module, call: ast.Call) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute):
         return func.attr.startswith("_create_")
-    return isinstance(func, ast.Name) and func.id in module.imports
+    return (
+        isinstance(func, ast.Name)
+        and func.id in module.imports
+        and project.canonical(module.imports[func.id]) in UNVERIFIED_CONTEXT
+    )
 
 
 def _check_call(
     project: Project, module: Module, call: ast.Call, function: Function | None
 ) -> Iterable[Report]:
-    if not _worth_resolving(module, call):
+    if not _worth_resolving(project, module, call):
         return
     scope = project.scope(function) if function is not None else None
     callee = project.resolve(module, call.func, scope)
