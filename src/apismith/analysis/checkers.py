@@ -10,6 +10,7 @@ import re
 
 from apismith.analysis import sinks as S
 from apismith.project.module import Function
+from apismith.project.project import last_name
 from apismith.project.walk import walk
 
 PATH_GUARDS = frozenset({"is_relative_to", "commonpath", "realpath", "relative_to", "parents"})
@@ -45,7 +46,7 @@ def guards_paths(function: Function) -> bool:
                 return True
             if any(isinstance(side, ast.Attribute) and side.attr == "parent" for side in sides):
                 return True
-        elif isinstance(node, ast.Call) and PATH_CHECKER.search(_last_name(node.func)):
+        elif isinstance(node, ast.Call) and PATH_CHECKER.search(last_name(node.func)):
             return True
     return normalizes and checks_prefix
 
@@ -57,10 +58,10 @@ def guards_urls(function: Function) -> bool:
     params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
     for node in walk(function):
         if isinstance(node, ast.Call) and (
-            URL_CHECKER.search(_last_name(node.func))
+            URL_CHECKER.search(last_name(node.func))
             or (
-                VALIDATOR.match(_last_name(node.func))
-                and any(URL_NAME.search(_last_name(arg)) for arg in node.args)
+                VALIDATOR.match(last_name(node.func))
+                and any(URL_NAME.search(last_name(arg)) for arg in node.args)
             )
         ):
             return True
@@ -74,7 +75,7 @@ def guards_urls(function: Function) -> bool:
             if isinstance(part, ast.Call) and _checks_url_prefix(part):
                 return True
             if isinstance(part, ast.Compare) and any(
-                isinstance(op, ast.In | ast.NotIn) and ALLOW_LIST.search(_last_name(side))
+                isinstance(op, ast.In | ast.NotIn) and ALLOW_LIST.search(last_name(side))
                 for op, side in zip(part.ops, part.comparators, strict=True)
             ):
                 return True
@@ -91,7 +92,7 @@ def _checks_url_prefix(node: ast.Call) -> bool:
         if prefix.value == "/":
             return False  # ``//evil.example`` starts with "/" too
         return prefix.value.startswith(("/", "http")) or "://" in prefix.value
-    return bool(URL_NAME.search(_last_name(func.value))) or not isinstance(prefix, ast.Constant)
+    return bool(URL_NAME.search(last_name(func.value))) or not isinstance(prefix, ast.Constant)
 
 
 def _matches_known(node: ast.Compare, params: set[str]) -> bool:
@@ -106,10 +107,3 @@ def _matches_known(node: ast.Compare, params: set[str]) -> bool:
             isinstance(side, ast.Constant | ast.Tuple | ast.List | ast.Set) for side in sides
         )
     )
-
-
-def _last_name(node: ast.expr) -> str:
-    """The last name of a dotted expression (``is_safe_url`` for ``utils.is_safe_url``)."""
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""

@@ -67,6 +67,13 @@ def _package_chain(directory: Path, known: dict[Path, tuple[str, ...]]) -> tuple
     return found
 
 
+def last_name(node: ast.expr) -> str:
+    """The last name of a dotted expression (``get`` for ``client.get``), else ``""``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -99,6 +106,7 @@ class Project:
         self._canonical: dict[str, str] = {}
         self._definitions: dict[str, tuple[Module, ast.AST] | None] = {}
         self._owners: dict[int, Module] = {}
+        self._spellings: dict[frozenset[str], frozenset[str]] = {}
         for module in modules:
             for function in module.index.functions:
                 self._owners[id(function)] = module
@@ -136,6 +144,23 @@ class Project:
             return ".".join([module.name, head, *rest])
         module = self.by_name.get(qualname)
         return module.name if module is not None else qualname
+
+    def spellings(self, qualnames: frozenset[str]) -> frozenset[str]:
+        """The last names a call of one of ``qualnames`` can be written with: their own, and
+        the local names the project's imports give them (``from random import choice as
+        pick``). A call whose last name is not among them cannot resolve to one: rules use
+        this to skip resolving most calls."""
+        found = self._spellings.get(qualnames)
+        if found is None:
+            renamed = {
+                local
+                for module in self.modules
+                for local, target in module.imports.items()
+                if self.canonical(target) in qualnames
+            }
+            found = frozenset(name.rpartition(".")[2] for name in qualnames) | renamed
+            self._spellings[qualnames] = found
+        return found
 
     def resolve(self, module: Module, node: ast.expr, scope: Scope | None = None) -> str | None:
         """Qualified name an expression refers to (``requests.get``, ``app.db.get_db``).

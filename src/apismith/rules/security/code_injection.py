@@ -58,6 +58,7 @@ from apismith.analysis.taint import resolve_in
 from apismith.findings import Confidence, Severity
 from apismith.project.constants import constant_str
 from apismith.project.module import Function, Module
+from apismith.project.project import last_name
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -85,8 +86,9 @@ class CodeInjection(Rule):
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         tainted = {id(hit.node) for hit in context.hits(CODE)}
+        names = context.project.spellings(RUNNERS)
         for call, owner in module.index.calls:
-            if id(call) in tainted or not call.args:
+            if id(call) in tainted or not call.args or last_name(call.func) not in names:
                 continue
             callee = resolve_in(context.project, module, owner, call.func)
             if callee not in RUNNERS or _known(context, module, owner, call.args[0]):

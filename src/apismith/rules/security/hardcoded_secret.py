@@ -76,6 +76,7 @@ from typing import TypeGuard
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Module
+from apismith.project.project import last_name
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -255,7 +256,7 @@ class HardcodedSecret(Rule):
         for assignment, _ in index.assigns:
             yield from _assignment(context, module, assignment, id(assignment) in defaults)
         for call, _ in index.calls:
-            short = _short_name(call.func)
+            short = last_name(call.func)
             known = short in RESOLVED_CALLS or short.endswith("config")
             callee = (project.resolve(module, call.func) or "") if known else ""
             yield from _call(module, call, callee)
@@ -299,7 +300,7 @@ def _compared_attributes(context: Context) -> set[str]:
                 operands = [compare.left, *compare.comparators]
                 found |= {o.attr for o in operands if isinstance(o, ast.Attribute)}
         for call, _ in module.index.calls:
-            if _short_name(call.func) == "compare_digest":
+            if last_name(call.func) == "compare_digest":
                 found |= {a.attr for a in call.args if isinstance(a, ast.Attribute)}
     return found
 
@@ -325,12 +326,6 @@ def _unnamed_secret(node: ast.expr | None) -> str | None:
     return "a URL with a hardcoded password"
 
 
-def _short_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
-
-
 def _target_name(target: ast.expr) -> str | None:
     if isinstance(target, ast.Name):
         return target.id
@@ -347,7 +342,7 @@ def _assignment(
     value = node.value
     if (
         isinstance(value, ast.Call)
-        and _short_name(value.func) == "Field"
+        and last_name(value.func) == "Field"
         and context.project.resolve(module, value.func) in FIELD_CALLS
     ):
         value = next((k.value for k in value.keywords if k.arg == "default"), None) or (
@@ -387,9 +382,7 @@ def _call(module: Module, call: ast.Call, callee: str) -> Iterator[Report]:
     """Secret-named keyword arguments, ``jwt.encode`` keys, environment-reader defaults and
     connection URLs with a password (``create_engine("postgresql://app:pw@db/app")``)."""
     # A settings field's default (``Field("postgresql://...")``) is judged with its field.
-    found = (
-        _unnamed_secret(call.args[0]) if call.args and _short_name(call.func) != "Field" else None
-    )
+    found = _unnamed_secret(call.args[0]) if call.args and last_name(call.func) != "Field" else None
     if found is not None:
         yield Report(module, call.args[0], f"`{ast.unparse(call.func)}` is given {found}")
     for keyword in call.keywords:

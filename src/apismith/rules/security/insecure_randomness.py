@@ -57,7 +57,7 @@ from itertools import pairwise
 
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
-from apismith.project.project import Project, Scope
+from apismith.project.project import Project, Scope, last_name
 from apismith.project.walk import walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -82,7 +82,6 @@ CLOCK_CALLS = frozenset(
     }
 )
 CALLS = RANDOM_CALLS | CLOCK_CALLS
-LAST_NAMES = frozenset(name.rpartition(".")[2] for name in CALLS)
 SECRET_WORDS = frozenset(
     {
         "token",
@@ -238,12 +237,10 @@ class InsecureRandomness(Rule):
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project
-        names = context.shared(_callable_names, lambda: _callable_names(project))
+        names = project.spellings(CALLS)
         parents: dict[int, ast.AST] | None = None
         for call, function in module.index.calls:
-            func = call.func
-            last = getattr(func, "attr", None) or getattr(func, "id", None)
-            if last not in names:
+            if last_name(call.func) not in names:
                 continue  # cheap guard: no other call can resolve to one of ``CALLS``
             scope = project.scope(function) if function is not None else None
             callee = project.resolve(module, call.func, scope) or ""
@@ -274,18 +271,6 @@ class InsecureRandomness(Rule):
                     call,
                     f"`{ast.unparse(call.func)}` is predictable but makes {what}",
                 )
-
-
-def _callable_names(project: Project) -> frozenset[str]:
-    """The last names a call of one of ``CALLS`` can be written with: theirs, and the local
-    names that the project's imports give them (``from random import choice as pick``)."""
-    renamed = {
-        local
-        for module in project.modules
-        for local, target in module.imports.items()
-        if local not in LAST_NAMES and project.canonical(target) in CALLS
-    }
-    return LAST_NAMES | renamed
 
 
 def _hashed(
