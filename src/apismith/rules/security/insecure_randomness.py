@@ -58,7 +58,7 @@ from itertools import pairwise
 from apismith.findings import Confidence, Severity
 from apismith.project.module import Function, Module
 from apismith.project.project import Project, Scope, last_name
-from apismith.project.walk import walk
+from apismith.project.walk import children, walk
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 from apismith.rules.security._access import words
@@ -238,7 +238,7 @@ class InsecureRandomness(Rule):
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project
         names = project.spellings(CALLS)
-        parents: dict[int, ast.AST] | None = None
+        parents_of: dict[int, dict[int, ast.AST]] = {}  # by function (0: the module)
         for call, function in module.index.calls:
             if last_name(call.func) not in names:
                 continue  # cheap guard: no other call can resolve to one of ``CALLS``
@@ -247,12 +247,10 @@ class InsecureRandomness(Rule):
             clock = callee in CLOCK_CALLS
             if not clock and (callee not in RANDOM_CALLS or not _makes_characters(call, callee)):
                 continue
+            key = id(function) if function is not None else 0
+            parents = parents_of.get(key)
             if parents is None:
-                parents = {
-                    id(child): node
-                    for node in walk(module.tree)
-                    for child in ast.iter_child_nodes(node)
-                }
+                parents = parents_of[key] = _parents(function or module.tree)
             if clock and not _hashed(project, module, call, parents, scope):
                 continue
             target = _bound_name(call, parents)
@@ -271,6 +269,11 @@ class InsecureRandomness(Rule):
                     call,
                     f"`{ast.unparse(call.func)}` is predictable but makes {what}",
                 )
+
+
+def _parents(root: ast.AST) -> dict[int, ast.AST]:
+    """The parent of every node below ``root``, by ``id``."""
+    return {id(child): node for node in walk(root) for child in children(node)}
 
 
 def _hashed(
