@@ -71,6 +71,8 @@ VERIFY_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl"})
 HTTP_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send"}
 )
+# Attributes whose assignment can turn verification off (the last one for the whole process).
+SETTINGS = frozenset({"verify_mode", "check_hostname", "verify", "_create_default_https_context"})
 UNVERIFIED_CONTEXT = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 
@@ -158,10 +160,10 @@ def _check_call(
 def _check_assign(
     project: Project, module: Module, assign: ast.Assign, function: Function | None
 ) -> Iterable[Report]:
-    scope = project.scope(function) if function is not None else None
     for target in assign.targets:
-        if not isinstance(target, ast.Attribute):
+        if not isinstance(target, ast.Attribute) or target.attr not in SETTINGS:
             continue
+        scope = project.scope(function) if function is not None else None
         text = ast.unparse(target)
         owner = project.type_of(module, target.value, scope) or ""
         if target.attr == "verify_mode" and _is_cert_none(project, module, assign.value):
