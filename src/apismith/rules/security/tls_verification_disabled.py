@@ -71,6 +71,7 @@ VERIFY_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl"})
 HTTP_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send"}
 )
+TLS_KEYWORDS = VERIFY_KEYWORDS | {"cert_reqs"}
 # Attributes whose assignment can turn verification off (the last one for the whole process).
 SETTINGS = frozenset({"verify_mode", "check_hostname", "verify", "_create_default_https_context"})
 UNVERIFIED_CONTEXT = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
@@ -91,34 +92,32 @@ class TlsVerificationDisabled(Rule):
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         project = context.project
         for call, function in module.index.calls:
-            yield from _check_call(project, module, call, function)
+            if _worth_resolving(project, module, call):
+                yield from _check_call(project, module, call, function)
         for assign, function in module.index.assigns:
-            if isinstance(assign, ast.Assign):
+            if isinstance(assign, ast.Assign) and any(
+                isinstance(target, ast.Attribute) and target.attr in SETTINGS
+                for target in assign.targets
+            ):
                 yield from _check_assign(project, module, assign, function)
 
 
 def _worth_resolving(project: Project, module: Module, call: ast.Call) -> bool:
     """Cheap guard: a TLS keyword is passed, or the callee may be an unverified-context maker
     (a ``_create_...`` attribute, or a name imported from one)."""
-    if any(
-        keyword.arg in VERIFY_KEYWORDS or keyword.arg == "cert_reqs" for keyword in call.keywords
-    ):
-        return True
+    for keyword in call.keywords:
+        if keyword.arg in TLS_KEYWORDS:
+            return True
     func = call.func
-    if isinstance(func, ast.Attribute):
+    if type(func) is ast.Attribute:
         return func.attr.startswith("_create_")
-    return (
-        isinstance(func, ast.Name)
-        and func.id in module.imports
-        and project.canonical(module.imports[func.id]) in UNVERIFIED_CONTEXT
-    )
+    target = module.imports.get(func.id) if type(func) is ast.Name else None
+    return target is not None and project.canonical(target) in UNVERIFIED_CONTEXT
 
 
 def _check_call(
     project: Project, module: Module, call: ast.Call, function: Function | None
 ) -> Iterable[Report]:
-    if not _worth_resolving(project, module, call):
-        return
     scope = project.scope(function) if function is not None else None
     callee = project.resolve(module, call.func, scope)
     name = ast.unparse(call.func)
