@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apismith.config import Config
-from apismith.findings import Severity
+from apismith.findings import Confidence, Severity
 from apismith.project.loader import build_project, load_project
 from apismith.project.module import Module
 from apismith.review.engine import default_workers, review, run_rules
@@ -167,6 +168,48 @@ def test_two_processes_find_what_one_finds(tree: Tree) -> None:
     forked = run_rules(loaded, Config(), all_rules(), workers=2)
     assert sorted(f.sort_key for f in forked) == sorted(f.sort_key for f in serial)
     assert any(f.family == "security" for f in forked)
+
+
+def test_three_processes_share_the_tasks_and_find_what_one_finds(tree: Tree) -> None:
+    loaded = load_project(tree({"api.py": VULNERABLE, "other.py": "import hashlib\n"}))
+    serial = run_rules(loaded, Config(), all_rules())
+    forked = run_rules(loaded, Config(), all_rules(), workers=3)
+    assert sorted(f.sort_key for f in forked) == sorted(f.sort_key for f in serial)
+
+
+class _DiesInChild(Rule):
+    """Reports every module, slowly, except in a forked process, which it ends at once."""
+
+    id = "T000"
+    name = "dies-in-child"
+    family = "correctness"
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    fix_title = "Nothing to fix."
+    requires = ()
+
+    def __init__(self, parent: int, marker: Path) -> None:
+        self.parent = parent
+        self.marker = marker
+
+    def check_module(self, module: Module, context: Context) -> Iterable[Report]:
+        if os.getpid() != self.parent:
+            self.marker.write_text("a child took a task", encoding="utf-8")
+            os._exit(3)
+        time.sleep(0.005)  # long enough for the child to take tasks too
+        yield Report(module, module.tree, f"{self.id} saw {module.relpath}")
+
+
+def test_tasks_of_a_child_that_dies_are_run_again(tree: Tree, tmp_path: Path) -> None:
+    loaded = load_project(tree({"api.py": VULNERABLE, "other.py": "x = 1\n"}))
+    marker = tmp_path / "marker"
+    kinds = [type(f"Rule{n}", (_DiesInChild,), {"id": f"T{n:03d}"}) for n in range(40)]
+    rules: list[Rule] = [kind(os.getpid(), marker) for kind in kinds]
+    found = run_rules(loaded, Config(), rules, workers=2)
+    assert marker.exists()  # the child took a task and died on it
+    assert sorted(f.message for f in found) == sorted(
+        f"T{n:03d} saw {path}" for n in range(40) for path in ("api.py", "other.py")
+    )
 
 
 def test_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:

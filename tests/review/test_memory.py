@@ -41,3 +41,16 @@ def test_review_leaves_no_module_alive(tree: Tree) -> None:
     assert any(f.rule == "SEC001" for f in result.findings)  # every rule ran on the model
     gc.collect()
     assert _live_modules(root) == 0
+
+
+def test_the_collector_is_left_as_the_caller_had_it(tree: Tree) -> None:
+    root = tree({"api.py": APP})
+    assert gc.isenabled()
+    assert review(root, Config(), use_cache=False).findings
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        review(root, Config(), use_cache=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

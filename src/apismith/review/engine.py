@@ -7,6 +7,7 @@ import gc
 import os
 import pickle
 import re
+import struct
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -158,11 +159,11 @@ def run_rules(
 ) -> list[Finding]:
     """Run rules; a rule that raises becomes an ``E900`` finding and the run goes on.
 
-    With ``workers`` > 1 the rules that share the taint or access analysis, and the security
-    rules that need no analysis at all, run in a forked copy of this process (the project model
-    is shared copy-on-write, nothing is parsed twice) while the others run here: each shared
-    analysis is computed in one process only, and on large projects the two halves cost about
-    the same.
+    With ``workers`` > 1 the rules run in that many processes, forked from this one (the
+    project model is shared copy-on-write, nothing is parsed twice). The rules that share a
+    costly analysis (``Rule.shares``) form one task, so that it is computed in one process;
+    every other rule is a task of its own. Each process takes the next task when it is done
+    with one, so the processes finish together whatever each task costs on this project.
     """
     ran = _run(loaded, config, list(rules), progress, verbose, workers, None)
     return _dedupe([finding for _, finding in ran])
@@ -178,59 +179,102 @@ def _run(
     fresh: set[str] | None,
 ) -> Tagged:
     """Run ``rules``, file-scoped ones only on the modules in ``fresh`` (all when None)."""
-    if workers > 1 and hasattr(os, "fork"):
-        shared = [rule for rule in rules if _forks(rule)]
-        others = [rule for rule in rules if not _forks(rule)]
-        if shared and others:
-            return _forked(loaded, config, shared, others, verbose, fresh)
-    return _serial(loaded, config, rules, progress, verbose, fresh)
+    tasks = _tasks(rules)
+    if workers > 1 and len(tasks) > 1 and hasattr(os, "fork"):
+        return _forked(loaded, config, tasks, min(workers, len(tasks)), verbose, fresh)
+    return _serial(Context(loaded, config), rules, progress, verbose, fresh)
 
 
-def _forks(rule: Rule) -> bool:
-    """Whether a rule runs in the forked half (see :func:`run_rules`)."""
-    return rule.shares is not None or (rule.family == "security" and rule.scope == "file")
+def _tasks(rules: list[Rule]) -> list[list[Rule]]:
+    """Rules in units of work: those that share an analysis together, the largest groups first,
+    then every other rule alone, so that the last tasks handed out are the small ones."""
+    groups: dict[str, list[Rule]] = {}
+    alone: list[list[Rule]] = []
+    for rule in rules:
+        if rule.shares is None:
+            alone.append([rule])
+        else:
+            groups.setdefault(rule.shares, []).append(rule)
+    return [*sorted(groups.values(), key=len, reverse=True), *alone]
 
 
 def _forked(
     loaded: LoadedProject,
     config: Config,
-    theirs: list[Rule],
-    ours: list[Rule],
+    tasks: list[list[Rule]],
+    workers: int,
     verbose: bool,
     fresh: set[str] | None,
 ) -> Tagged:
-    """Run ``theirs`` in a child process and ``ours`` here; fall back to serial on failure."""
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, which coverage does not follow
-        os.close(reader)
-        with os.fdopen(writer, "wb") as stream:
-            pickle.dump(_serial(loaded, config, theirs, None, verbose, fresh), stream)
-        os._exit(0)
-    os.close(writer)
-    found = _serial(loaded, config, ours, None, verbose, fresh)
+    """Run ``tasks`` in this process and ``workers - 1`` forked ones, which take them from a
+    shared queue: a pipe holding one fixed-size record per task, which the kernel hands to
+    one reader each. A child that fails has its tasks run again here."""
+    queue_out, queue_in = os.pipe()
+    os.write(queue_in, b"".join(_TASK.pack(number) for number in range(len(tasks))))
+    os.close(queue_in)
+    children: list[tuple[int, int]] = []
+    for _ in range(workers - 1):
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which coverage does not follow
+            code = 1  # whatever happens, the child never returns into its parent's code
+            try:
+                os.close(reader)
+                done = _take(queue_out, Context(loaded, config), tasks, verbose, fresh)
+                with os.fdopen(writer, "wb") as stream:
+                    pickle.dump(done, stream)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writer)
+        children.append((pid, reader))
+    context = Context(loaded, config)
+    done = _take(queue_out, context, tasks, verbose, fresh)
+    os.close(queue_out)
+    for pid, reader in children:
+        done.update(_collect(pid, reader))
+    for number, task in enumerate(tasks):
+        if number not in done:  # a child failed: its tasks are run here
+            done[number] = _serial(context, task, None, verbose, fresh)
+    return [tagged for number in range(len(tasks)) for tagged in done[number]]
+
+
+_TASK = struct.Struct("<H")
+
+
+def _take(
+    queue: int,
+    context: Context,
+    tasks: list[list[Rule]],
+    verbose: bool,
+    fresh: set[str] | None,
+) -> dict[int, Tagged]:
+    """Run tasks taken from ``queue`` until it is empty; their findings by task number."""
+    done: dict[int, Tagged] = {}
+    while len(record := os.read(queue, _TASK.size)) == _TASK.size:
+        (number,) = _TASK.unpack(record)
+        done[number] = _serial(context, tasks[number], None, verbose, fresh)
+    return done
+
+
+def _collect(pid: int, reader: int) -> dict[int, Tagged]:
+    """What a child ran, or nothing when it failed."""
     with os.fdopen(reader, "rb") as stream:
         data = stream.read()
     _, status = os.waitpid(pid, 0)
-    try:
-        child: Tagged = pickle.loads(data) if status == 0 else []
-    except (pickle.UnpicklingError, EOFError):
-        child = []
-    if status != 0 or not isinstance(child, list):
-        child = _serial(loaded, config, theirs, None, verbose, fresh)
-    return [*child, *found]
+    done: dict[int, Tagged] = pickle.loads(data) if status == 0 else {}
+    return done
 
 
 def _serial(
-    loaded: LoadedProject,
-    config: Config,
+    context: Context,
     rules: list[Rule],
     progress: Progress | None,
     verbose: bool,
     fresh: set[str] | None,
 ) -> Tagged:
-    context = Context(loaded, config)
-    modules = [m for m in loaded.project.modules if not m.is_test]
+    """Run ``rules`` one after the other on ``context``, whose analyses they share."""
+    modules = [m for m in context.project.modules if not m.is_test]
     findings: Tagged = []
     for rule in rules:
         try:

@@ -50,8 +50,9 @@ class Rule:
     fix_applicability: ClassVar[Applicability] = Applicability.DISPLAY
     requires: ClassVar[tuple[str, ...]] = ("fastapi",)
     scope: ClassVar[Literal["file", "project"]] = "project"
-    # The costly project analysis the rule reads with others ("taint", "access"), or None:
-    # rules that share one run in the same process when a review runs in two.
+    # The costly project analysis the rule reads with others ("taint", "access", "blocking"),
+    # or None: rules that share one run as one task, in one process, when a review runs in
+    # several.
     shares: ClassVar[str | None] = None
     doc: ClassVar[str] = ""
 

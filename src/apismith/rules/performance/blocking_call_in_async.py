@@ -93,6 +93,7 @@ class BlockingCallInAsync(Rule):
     confidence = Confidence.HIGH
     cwe = 400
     fix_title = "Await an async equivalent, or run the blocking call with `run_in_threadpool`."
+    shares = "blocking"
 
     def check_project(self, context: Context) -> Iterable[Report]:
         analysis = context.blocking

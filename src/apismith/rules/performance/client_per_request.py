@@ -138,6 +138,7 @@ class ClientPerRequest(Rule):
     confidence = Confidence.HIGH
     cwe = 400
     fix_title = "Create the client or engine once (module level or lifespan) and reuse it."
+    shares = "blocking"
 
     def check_project(self, context: Context) -> Iterable[Report]:
         finder = _Finder(context.blocking)

@@ -128,6 +128,7 @@ class NPlusOneQuery(Rule):
     confidence = Confidence.MEDIUM
     cwe = 1073
     fix_title = "Load the relationship with the query (`selectinload` / `joinedload`)."
+    shares = "blocking"
     requires = ()
 
     def check_project(self, context: Context) -> Iterable[Report]:

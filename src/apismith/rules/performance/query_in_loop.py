@@ -136,6 +136,7 @@ class QueryInLoop(Rule):
     confidence = Confidence.MEDIUM
     cwe = 1073
     fix_title = "Fetch the rows in one query before the loop (`.in_(ids)`, a join) instead."
+    shares = "blocking"
     requires = ()
 
     def check_project(self, context: Context) -> Iterable[Report]:

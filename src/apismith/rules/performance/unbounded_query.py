@@ -113,6 +113,7 @@ class UnboundedQuery(Rule):
     confidence = Confidence.MEDIUM
     cwe = 770
     fix_title = "Paginate: add bounded `limit`/`offset` parameters and apply `.limit()`."
+    shares = "blocking"
 
     def check_project(self, context: Context) -> Iterable[Report]:
         models = mapped_classes(context.classes)

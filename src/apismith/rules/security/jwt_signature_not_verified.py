@@ -110,6 +110,7 @@ class JwtSignatureNotVerified(Rule):
     confidence = Confidence.HIGH
     cwe = 347
     fix_title = "Verify the token: pass the key and `algorithms=[...]`; keep signature checks on."
+    shares = "blocking"
     requires = ("jwt", "jose", "authlib", "joserfc")
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:

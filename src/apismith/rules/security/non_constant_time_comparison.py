@@ -159,6 +159,7 @@ class NonConstantTimeComparison(Rule):
     confidence = Confidence.MEDIUM
     cwe = 208
     fix_title = "Compare secrets with `secrets.compare_digest(a, b)` (or `hmac.compare_digest`)."
+    shares = "blocking"
     requires = ()
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
