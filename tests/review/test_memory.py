@@ -54,3 +54,17 @@ def test_the_collector_is_left_as_the_caller_had_it(tree: Tree) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_objects_the_caller_froze_stay_frozen(tree: Tree) -> None:
+    root = tree({"api.py": APP})
+    kept = [object() for _ in range(10)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        review(root, Config(), use_cache=False)
+        assert gc.get_freeze_count() == frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert kept

@@ -50,13 +50,23 @@ class ReviewResult:
 def _no_collections() -> Iterator[None]:
     """Pause the cyclic garbage collector: a review allocates millions of AST nodes that are
     never garbage and makes almost no cycles (a few MB on a large project), and scanning those
-    nodes would cost a tenth of the time spent building the model."""
+    nodes would cost a tenth of the time spent building the model.
+
+    Everything allocated meanwhile is still in the youngest generation when the collector is
+    resumed, and its first collection would scan it all (0.2 s on a large project): freezing
+    and unfreezing moves it to the oldest generation without a scan, where the next full
+    collection finds what became garbage. Not when the caller froze objects of its own, which
+    unfreezing would release.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
