@@ -1,10 +1,12 @@
 """Read, decode and parse one Python file, including syntax newer than the running interpreter.
 
-``ast.parse`` is the fast path. When it fails, the failing lines are repaired by pattern
-(``except A, B:``, PEP 695 headers, ``type`` aliases) and parsed again; when that is not
-enough, :mod:`apismith.project.newsyntax` has libcst (whose parser knows newer grammar) parse
-the file and rewrite the post-3.11 constructs into 3.11 syntax on the same lines, so every
-statement keeps its line number:
+``ast.parse`` is the fast path. When it fails, three rewrites of the post-3.11 constructs into
+3.11 syntax on the same lines are tried in turn, cheapest first, and the result parsed again:
+the failing lines repaired by pattern (``except A, B:``, PEP 695 headers and ``type`` aliases
+on one line); then :mod:`apismith.project.downgrade`, a small scanner that also knows PEP 701
+f-strings and constructs spanning lines; then :mod:`apismith.project.newsyntax`, where libcst
+(whose parser knows the whole newer grammar) parses the file. The last two make the same rewrite,
+so every statement keeps its line number:
 
 - PEP 695/696 type parameters are dropped and ``type X[T] = v`` becomes ``X = v``;
 - PEP 758 ``except A, B:`` becomes ``except (A, B):``;
@@ -28,6 +30,7 @@ import warnings
 from pathlib import Path
 
 from apismith.errors import SourceError
+from apismith.project import downgrade
 
 MAX_BYTES: int = 5 * 1024 * 1024
 
@@ -84,6 +87,8 @@ def parse_python(source: str, filename: str) -> ast.Module:
         repaired = _repair_lines(source, filename)
         if repaired is not None:
             return repaired
+        with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
+            return downgrade.parse_downgraded(source, filename)
         # libcst's native parser overflows the C stack on nesting this deep; no Python accepts it.
         if original.msg != "too many nested parentheses":
             from apismith.project import newsyntax  # libcst costs 0.1 s to import: only here

@@ -1,0 +1,270 @@
+"""The scanner path for newer grammar gives libcst's tree, without importing libcst."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import textwrap
+
+import libcst
+import pytest
+
+from apismith.errors import SourceError
+from apismith.project import newsyntax
+from apismith.project.downgrade import parse_downgraded
+from apismith.project.source import _repair_lines, parse_python
+
+SHAPES: dict[str, str] = {
+    "class type parameters over lines": """
+        class ResourceService[
+            ModelType: Base,  # the model
+            SchemaType: (int, str) = int,
+        ](Service[ModelType], metaclass=Meta):
+            async def get[T](self, id: T) -> ModelType | None:
+                return await self.repository.get(id)
+    """,
+    "function type parameters over lines": """
+        import os
+        def spread[
+            T: (int, str) = int,
+            *Ts,
+            **P,
+        ](
+            value: T,
+        ) -> T:
+            return os.fspath(value)
+        done = spread(1)
+    """,
+    "type alias over lines": """
+        type Multi[
+            T,  # the element
+        ] = dict[
+            str, T
+        ]
+        x = 1; type Short = int
+        if x: type Inline = str
+        type Spaced  =  \\
+            bytes
+        type = "a plain name"
+        type(x)
+    """,
+    "replacement field over lines": """
+        from polar import formatters
+        def render(order):
+            with tag.div():
+                text(
+                    f"-{
+                        formatters.currency(order.discount, order.currency)
+                    }"
+                )
+            return order
+    """,
+    "same quotes inside a field": """
+        def query(request, db):
+            rows = db.execute(f"SELECT * FROM t WHERE id = {request.args["id"]}")
+            return f'{rows[0]['name']}: {f"{rows[0]["n"]}"}'
+    """,
+    "backslash in a field": """
+        def joined(items, tabs):
+            a = f"{'\\n'.join(items)}"
+            b = f'''{'\\t'.join(tabs)}'''
+            return a + b
+    """,
+    "comment in a field": """
+        def fields(value, first, second):
+            a = f"{value # a comment
+            }"
+            b = f"{
+                first  # comment
+                + second
+            }"
+            c = f"{
+              first  # less indented than the statement
+            }"
+            return a, b, c
+    """,
+    "debug, conversion and format spec": """
+        def show(x, width, fill, spec):
+            a = f"{x = }" + f"{x['\\n'] = !r:>{width}}" + f"{ x = !s}"
+            b = f"{x:{fill["w"]}.{width}f}" + f"{x!r:>10}" + f"{x:=10}"
+            return a, b, f"{x != width}" + f"{{literal}} {x["k"]} }}{{"
+    """,
+    "prefixes and escapes": """
+        def prefixed(raw, x):
+            a = rf"{raw["x"]}\\d" + Rf"\\{raw["y"]}" + fR'{x}\\''
+            b = f"\\N{EM DASH}{x["a"]}\\"" + f"\\\\{x["b"]}" + b"bytes" + u"text"
+            c = f'''{x["k"]}
+            ''' + f\"\"\"{x['''q''']}\"\"\" + '''plain "quotes"''' + "esc\\"aped"
+            return a, b, c
+    """,
+    "nested f-strings": """
+        e = f"{f"{f"{deep["k"]}"}"}"
+        same = f\"\"\"{f\"\"\"{again!r}\"\"\"}\"\"\"
+        multiline = f\"\"\"{f"{
+            split}"}\"\"\"
+    """,
+    "with except lists and one-line headers": """
+        def first[T](items: list[T]) -> T:
+            try:
+                return items[0]
+            except IndexError, KeyError:
+                raise
+            except (ValueError, TypeError) as error:
+                raise
+            except (A), B:
+                pass
+            except:
+                return f"{items["fallback"]}"
+    """,
+    "except star lists": """
+        try:
+            pass
+        except* ValueError, TypeError:
+            pass
+        except* (KeyError, IndexError) as error:
+            log(f"{error.args["k"]}")
+    """,
+}
+
+
+def _source(shape: str) -> str:
+    return textwrap.dedent(SHAPES[shape]).lstrip("\n")
+
+
+def _dump(tree: ast.AST) -> str:
+    return ast.dump(tree, include_attributes=True)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_scanner_gives_libcst_tree_for_each_shape(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _source(shape)
+    with pytest.raises(SyntaxError):
+        ast.parse(source)
+    assert _repair_lines(source, "shape.py") is None  # the line patterns are not enough
+    expected = _dump(newsyntax.parse_rewritten(source, "shape.py"))
+
+    def refuse(source: str) -> libcst.Module:
+        raise AssertionError("libcst must not be used here")
+
+    monkeypatch.setattr(libcst, "parse_module", refuse)
+    assert _dump(parse_python(source, "shape.py")) == expected
+
+
+def test_scanner_does_not_import_libcst() -> None:
+    shapes = [_source(shape) for shape in sorted(SHAPES)]
+    script = (
+        "import json, sys\n"
+        "from apismith.project.source import parse_python\n"
+        "for source in json.loads(sys.stdin.read()):\n"
+        "    parse_python(source, 'shape.py')\n"
+        "print('libcst' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(shapes),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout == "False\n"
+
+
+def test_fields_stay_in_the_tree_for_taint_analysis() -> None:
+    tree = parse_python(_source("same quotes inside a field"), "query.py")
+    execute = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "db.execute"
+    )
+    sql = execute.args[0]
+    assert isinstance(sql, ast.JoinedStr)
+    field = sql.values[-1]
+    assert isinstance(field, ast.FormattedValue)
+    assert ast.unparse(field.value) == "request.args['id']"
+    assert (field.value.lineno, field.value.col_offset) == (2, 52)  # where it is in the file
+
+
+def test_fields_over_lines_keep_their_positions() -> None:
+    tree = parse_python(_source("replacement field over lines"), "endpoints.py")
+    currency = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "formatters.currency"
+    )
+    assert (currency.lineno, currency.col_offset, currency.end_lineno) == (6, 16, 6)
+    returned = tree.body[1].body[-1]  # type: ignore[attr-defined]
+    assert isinstance(returned, ast.Return) and returned.lineno == 9
+
+
+def test_field_with_comment_is_spliced_where_it_was() -> None:
+    tree = parse_python(_source("comment in a field"), "fields.py")
+    positions = {
+        node.id: (node.lineno, node.col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.ctx.__class__ is ast.Load
+    }
+    assert positions["value"] == (2, 14)  # after the added quotes and parenthesis, as libcst
+    assert positions["first"] == (5, 8)
+    # libcst takes the statement's indentation off the field's later lines; so does the scanner.
+    assert positions["second"] == (6, 6)
+    assert not any(name.startswith("__apismith") for name in positions)
+
+
+def test_type_parameters_over_lines_keep_the_body_lines() -> None:
+    tree = parse_python(_source("class type parameters over lines"), "services.py")
+    service = tree.body[0]
+    assert isinstance(service, ast.ClassDef)
+    assert [ast.unparse(base) for base in service.bases] == ["Service[ModelType]"]
+    assert (service.lineno, service.body[0].lineno, service.end_lineno) == (1, 5, 6)
+
+
+def test_scanner_keeps_lines_libcst_would_drop() -> None:
+    source = 'x = f"{a["k"]}"\nz = 1\n\\\nw = 1\n'  # a line holding only a backslash
+    with pytest.raises(SyntaxError, match="would not keep the line numbers"):
+        newsyntax.parse_rewritten(source, "lone.py")
+    assert [node.lineno for node in parse_python(source, "lone.py").body] == [1, 2, 4]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'x = f"{a["k"]',  # unterminated f-string
+        'x = f"{a["k"]}\ny = 1\n',  # line break in a single-quoted f-string
+        "x = f'{}'\ny = f'{a['b']}'\n",  # empty field
+        "x = f'{a!'\ny = f'{a['b']}'\n",  # conversion without its '}'
+        "x = f'{a:{b'\n",  # unterminated format spec
+        "x = f'{a:'b'}'\n",  # the delimiter inside a format spec
+        "x = f'}'\ny = f'{a['b']}'\n",  # a lone '}'
+        "x = f'\\N{DASH\n",  # unterminated named character
+        "x = f'{a)}'\n",  # unmatched bracket inside a field
+        "x = (1]\ny = f'{a['b']}'\n",  # mismatched brackets: ast refuses the rewrite
+        "x = 'open\ny = f'{a['b']}'\n",  # unterminated string
+        "x = '''open\n",  # unterminated triple-quoted string
+        "x = (1\ny = f'{a['b']}'\n",  # unclosed bracket
+        "x = 1)\n",  # unmatched closing bracket
+    ],
+)
+def test_scanner_refuses_what_it_cannot_read(source: str) -> None:
+    with pytest.raises(SyntaxError):
+        parse_downgraded(source, "broken.py")
+    with pytest.raises(SourceError, match=r"^syntax error: "):
+        parse_python(source, "broken.py")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "type X\n",  # not an alias: no '='
+        "type X[T]\n",  # not an alias either
+        "type X =\n",
+        "try:\n    pass\nexcept A, B",  # no colon before the end
+        "class C",  # no name or bracket after it
+    ],
+)
+def test_scanner_rewrites_only_complete_constructs(source: str) -> None:
+    with pytest.raises(SyntaxError):
+        parse_downgraded(source, "soft.py")
