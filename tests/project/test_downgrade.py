@@ -10,6 +10,8 @@ import textwrap
 
 import libcst
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from apismith.errors import SourceError
 from apismith.project import newsyntax
@@ -137,6 +139,10 @@ def _dump(tree: ast.AST) -> str:
     return ast.dump(tree, include_attributes=True)
 
 
+def _refuse(source: str) -> libcst.Module:
+    raise AssertionError("libcst must not be used here")
+
+
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_scanner_gives_libcst_tree_for_each_shape(
     shape: str, monkeypatch: pytest.MonkeyPatch
@@ -146,11 +152,7 @@ def test_scanner_gives_libcst_tree_for_each_shape(
         ast.parse(source)
     assert _repair_lines(source, "shape.py") is None  # the line patterns are not enough
     expected = _dump(newsyntax.parse_rewritten(source, "shape.py"))
-
-    def refuse(source: str) -> libcst.Module:
-        raise AssertionError("libcst must not be used here")
-
-    monkeypatch.setattr(libcst, "parse_module", refuse)
+    monkeypatch.setattr(libcst, "parse_module", _refuse)
     assert _dump(parse_python(source, "shape.py")) == expected
 
 
@@ -268,3 +270,92 @@ def test_scanner_refuses_what_it_cannot_read(source: str) -> None:
 def test_scanner_rewrites_only_complete_constructs(source: str) -> None:
     with pytest.raises(SyntaxError):
         parse_downgraded(source, "soft.py")
+
+
+# Generated newer-grammar programs: every statement keeps its line, and the tree is libcst's.
+
+_NAMES = st.sampled_from(["x", "row", "items", "request.args", "db"])
+
+
+@st.composite
+def _fields(draw: st.DrawFn, quote: str, depth: int) -> str:
+    """A replacement field valid under PEP 701, reusing ``quote`` inside where it can."""
+    name = draw(_NAMES)
+    expressions = [
+        name,
+        f"{name}[{quote}k{quote}]",
+        f"{name}.get({quote}a{quote}, 1)",
+        "'\\n'.join(items)",
+        f"(\n{name}\n+ 1)",
+    ]
+    if depth < 1:
+        expressions.append(draw(_fstrings(quote, depth + 1)))
+    expression = draw(st.sampled_from(expressions))
+    before = draw(st.sampled_from(["", " ", "\n    "]))
+    after = draw(st.sampled_from(["", " ", "  # why\n", "\n"]))
+    debug = draw(st.sampled_from(["", "=", " = "])) if "\n" not in before + after else ""
+    conversion = draw(st.sampled_from(["", "!r"]))
+    spec = draw(st.sampled_from(["", ":>10", f":{{{name}}}"]))
+    return "{" + before + expression + after + debug + conversion + spec + "}"
+
+
+@st.composite
+def _fstrings(draw: st.DrawFn, quote: str, depth: int = 0) -> str:
+    prefix = draw(st.sampled_from(["f", "rf", "F"]))
+    pieces = draw(
+        st.lists(
+            st.sampled_from(["SELECT ", "a b", "{{", "}}", "-"]) | _fields(quote, depth), max_size=4
+        )
+    )
+    return prefix + quote + "".join(pieces) + quote
+
+
+_STATEMENTS = st.sampled_from(
+    [
+        "class R[\n    M: Base,  # the model\n    N: (int, str) = int,\n](Gen[M]):\n    pass",
+        "def f[\n    T,\n](\n    x: T,\n) -> T:\n    return x",
+        "type Y[\n    T,\n] = dict[\n    str, T]",
+        "type Z = int",
+        "try:\n    pass\nexcept A, B:\n    pass",
+        "x = (1,\n     2)",
+    ]
+) | st.builds("v = {}".format, st.sampled_from(['"', "'"]).flatmap(_fstrings))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_STATEMENTS, min_size=1, max_size=6), st.booleans())
+def test_generated_newer_grammar_keeps_lines_without_libcst(
+    statements: list[str], indented: bool
+) -> None:
+    lines = ["def outer():"] if indented else []
+    markers = []
+    for number, statement in enumerate(statements):
+        lines += statement.split("\n")
+        lines.append(f"marker_{number} = {number}")
+        markers.append(len(lines))
+    if indented:
+        lines[1:] = ["    " + line for line in lines[1:]]
+    source = "\n".join(lines) + "\n"
+    try:
+        expected = _dump(newsyntax.parse_rewritten(source, "generated.py"))
+    except (libcst.ParserSyntaxError, SyntaxError):
+        expected = None  # 3.11 cannot express every such f-string; nor can the rewrite
+    event("libcst path refuses" if expected is None else "libcst path parses")
+    original = libcst.parse_module
+    libcst.parse_module = _refuse  # type: ignore[assignment]
+    try:
+        tree = parse_python(source, "generated.py")
+    except SourceError:
+        assert expected is None
+        return
+    finally:
+        libcst.parse_module = original
+    assert _dump(tree) == expected
+    found = {
+        node.targets[0].id: node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id.startswith("marker_")
+    }
+    assert found == {f"marker_{number}": line for number, line in enumerate(markers)}
