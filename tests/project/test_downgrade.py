@@ -156,23 +156,35 @@ def test_scanner_gives_libcst_tree_for_each_shape(
     assert _dump(parse_python(source, "shape.py")) == expected
 
 
-def test_scanner_does_not_import_libcst() -> None:
-    shapes = [_source(shape) for shape in sorted(SHAPES)]
+def _imports_libcst(sources: list[str]) -> bool:
+    """Whether parsing ``sources`` in a fresh interpreter imports libcst."""
     script = (
-        "import json, sys\n"
+        "import contextlib, json, sys\n"
+        "from apismith.errors import SourceError\n"
         "from apismith.project.source import parse_python\n"
         "for source in json.loads(sys.stdin.read()):\n"
-        "    parse_python(source, 'shape.py')\n"
+        "    with contextlib.suppress(SourceError):\n"
+        "        parse_python(source, 'shape.py')\n"
         "print('libcst' in sys.modules)\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", script],
-        input=json.dumps(shapes),
+        input=json.dumps(sources),
         capture_output=True,
         text=True,
         check=True,
     )
-    assert run.stdout == "False\n"
+    return {"True\n": True, "False\n": False}[run.stdout]
+
+
+def test_scanner_does_not_import_libcst() -> None:
+    assert not _imports_libcst([_source(shape) for shape in sorted(SHAPES)])
+
+
+def test_plain_syntax_errors_do_not_import_libcst() -> None:
+    broken = ["def broken(:\n    pass\n", "print 'python 2'\n", "x = [1,\n", "x = 1 +\n"]
+    assert not _imports_libcst(broken)
+    assert _imports_libcst(['x = f"{a["k"]']), "what the scanner cannot read goes to libcst"
 
 
 def test_fields_stay_in_the_tree_for_taint_analysis() -> None:

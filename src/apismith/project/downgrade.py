@@ -14,7 +14,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-__all__ = ["PLACEHOLDER", "Splice", "parse_downgraded"]
+__all__ = ["PLACEHOLDER", "PlainSyntaxError", "Splice", "parse_downgraded"]
 
 PLACEHOLDER = "__apismith_field_{}__"
 
@@ -70,11 +70,18 @@ class _Field:
     spec: list[str | _Field] | None
 
 
+class PlainSyntaxError(SyntaxError):
+    """A syntax error no rewrite fixes: unbalanced brackets, or no construct newer than 3.11."""
+
+
 def parse_downgraded(source: str, filename: str) -> ast.Module:
     """Parse ``source`` with its post-3.11 constructs rewritten on the same lines."""
     scanner = _Scanner(source)
     tokens = scanner.tokens(in_field=False)
-    code = _apply(source, _Rewriter(scanner, tokens).edits())
+    edits = _Rewriter(scanner, tokens).edits()
+    if not edits:
+        raise PlainSyntaxError("no construct newer than Python 3.11")
+    code = _apply(source, edits)
     tree = ast.parse(code, filename)
     if scanner.fields:
         Splice(scanner.fields).visit(tree)
@@ -117,7 +124,8 @@ class _Scanner:
                     depth += 1
                 elif text in (")", "]", "}"):
                     if depth == 0:
-                        raise SyntaxError(f"unmatched {text!r}")
+                        error = SyntaxError if in_field else PlainSyntaxError
+                        raise error(f"unmatched {text!r}")
                     depth -= 1
             found.append(_Token(kind, start, end))
         if in_field:
@@ -357,7 +365,7 @@ def _closing_brackets(source: str, code: list[_Token]) -> dict[int, int]:
         elif text in (")", "]", "}"):
             closing[opened.pop()] = index
     if opened:
-        raise SyntaxError("unclosed bracket")
+        raise PlainSyntaxError("unclosed bracket")
     return closing
 
 

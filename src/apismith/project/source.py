@@ -15,7 +15,9 @@ so every statement keeps its line number:
   replaced by a placeholder name, parsed on its own and spliced back into the tree in its place.
 
 Bounds and defaults go with the type parameters. F-strings that 3.11 cannot express at all (format
-specs nested two deep, nesting that runs out of quotes) still raise ``SourceError``.
+specs nested two deep, nesting that runs out of quotes) still raise ``SourceError``. So does,
+without asking libcst, a file in which the scanner finds unbalanced brackets or nothing to
+rewrite: its syntax error is a plain one.
 """
 
 from __future__ import annotations
@@ -87,10 +89,15 @@ def parse_python(source: str, filename: str) -> ast.Module:
         repaired = _repair_lines(source, filename)
         if repaired is not None:
             return repaired
-        with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
+        plain = False  # a syntax error that no rewrite, libcst's included, would fix
+        try:
             return downgrade.parse_downgraded(source, filename)
+        except downgrade.PlainSyntaxError:
+            plain = True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
         # libcst's native parser overflows the C stack on nesting this deep; no Python accepts it.
-        if original.msg != "too many nested parentheses":
+        if not plain and original.msg != "too many nested parentheses":
             from apismith.project import newsyntax  # libcst costs 0.1 s to import: only here
 
             with contextlib.suppress(
