@@ -40,7 +40,6 @@ _LITERAL = re.compile(r"[^{}\\'\"\r\n]*")
 _SPACE = re.compile(r"[ \t\f\r\n]*")
 _NAME = re.compile(r"\w*")
 _FIELD_END = frozenset({"}", "!", ":", ":=", "="})
-_TRIVIA = frozenset({"space", "newline", "comment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +104,8 @@ class _Scanner:
         self.fields: dict[str, str] = {}  # placeholder name -> code of the field it replaces
 
     def tokens(self, *, in_field: bool) -> list[_Token]:
-        """Tokens to the end; in a field, to its ``}``, ``!``, ``:`` or ``=`` outside brackets."""
+        """Tokens but spaces and comments, to the end; in a field, to its ``}``, ``!``, ``:``
+        or ``=`` outside brackets."""
         source, found, depth = self.source, [], 0
         while self.pos < len(source):
             match = _TOKEN.match(source, self.pos)
@@ -127,7 +127,8 @@ class _Scanner:
                         error = SyntaxError if in_field else PlainSyntaxError
                         raise error(f"unmatched {text!r}")
                     depth -= 1
-            found.append(_Token(kind, start, end))
+            if kind not in ("space", "comment"):  # kept out: the rewrites need neither
+                found.append(_Token(kind, start, end))
         if in_field:
             raise SyntaxError("unterminated f-string")
         return found
@@ -176,7 +177,7 @@ class _Scanner:
 
     def _field(self, quote: str) -> _Field:
         source, opening = self.source, self.pos
-        code = [token for token in self.tokens(in_field=True) if token.kind not in _TRIVIA]
+        code = [token for token in self.tokens(in_field=True) if token.kind != "newline"]
         if not code:
             raise SyntaxError("f-string: valid expression required before '}'")
         first, last = code[0].start, code[-1].end
@@ -281,7 +282,7 @@ class _Rewriter:
 
     def __init__(self, scanner: _Scanner, tokens: list[_Token]) -> None:
         self.scanner, self.source = scanner, scanner.source
-        self.code = [token for token in tokens if token.kind not in ("space", "comment")]
+        self.code = tokens
         self.closing = _closing_brackets(self.source, self.code)
 
     def edits(self) -> list[tuple[int, int, str]]:
