@@ -52,6 +52,16 @@ SHAPES: dict[str, str] = {
         type = "a plain name"
         type(x)
     """,
+    "fields in headers and aliases": """
+        class K:
+            def g[T](self, x=f"{
+                y  # c
+            }") -> T: ...
+            type A[T] = Annotated[T, f"{
+                z  # c
+            }"]
+            async def h[**P](self, x=f'{y['k']}'): pass
+    """,
     "replacement field over lines": """
         from polar import formatters
         def render(order):
@@ -328,6 +338,8 @@ _STATEMENTS = st.sampled_from(
         "def f[\n    T,\n](\n    x: T,\n) -> T:\n    return x",
         "type Y[\n    T,\n] = dict[\n    str, T]",
         "type Z = int",
+        "def k[T](x=f'{\n    y  # c\n}'):\n    pass",
+        'type A[T] = Annotated[T, f"{\n    z  # c\n}"]',
         "try:\n    pass\nexcept A, B:\n    pass",
         "x = (1,\n     2)",
     ]

@@ -289,7 +289,7 @@ class _Rewriter:
         found: list[tuple[int, int, str]] = []
         depth, index, starts_statement, starts_line, block = 0, 0, True, True, ""
         while index < len(self.code):
-            token = self.code[index]
+            token, after = self.code[index], index + 1
             text = self.source[token.start : token.end]
             if starts_line and token.kind != "newline":
                 block = self.source[self.source.rfind("\n", 0, token.start) + 1 : token.start]
@@ -299,16 +299,14 @@ class _Rewriter:
                     found.append((token.start, token.end, rendered))
             elif token.kind == "name" and depth == 0:
                 if text in ("def", "class") and self._text(index + 2) == "[":
-                    bracket = self.code[index + 2]
-                    end = self.code[self.closing[index + 2]].end
-                    found.append(
-                        (bracket.start, end, "\\\n" * self.source.count("\n", bracket.start, end))
-                    )
-                    index = self.closing[index + 2] + 1
-                    continue
-                if text == "type" and starts_statement:
-                    found += self._type_alias(index)
-                if text == "except":
+                    start, after = self.code[index + 2].start, self.closing[index + 2] + 1
+                    end = self.code[after - 1].end
+                    found.append((start, end, "\\\n" * self.source.count("\n", start, end)))
+                elif starts_statement and (value := self._type_alias_value(index)):
+                    after, end = value, self.code[value].start  # the head spans the parameters
+                    lines = "\\\n" * self.source.count("\n", token.start, end)
+                    found.append((token.start, end, self._text(index + 1) + " " + lines + "= "))
+                elif text == "except":
                     found += self._except(index)
             if text in ("(", "[", "{"):
                 depth += 1
@@ -316,7 +314,7 @@ class _Rewriter:
                 depth -= 1
             starts_line = depth == 0 and token.kind == "newline"
             starts_statement = starts_line or (depth == 0 and text in (";", ":"))
-            index += 1
+            index = after
         return found
 
     def _text(self, index: int) -> str:
@@ -325,18 +323,16 @@ class _Rewriter:
         token = self.code[index]
         return self.source[token.start : token.end]
 
-    def _type_alias(self, index: int) -> list[tuple[int, int, str]]:
-        """``type X[T] = v`` becomes ``X = v``, with continuations for the lines it spanned."""
-        if index + 1 == len(self.code) or self.code[index + 1].kind != "name":
-            return []
+    def _type_alias_value(self, index: int) -> int | None:
+        """Where the value of ``type X[T] = v`` starts (it becomes ``X = v``), if it is one."""
+        if self._text(index) != "type" or index + 1 == len(self.code):
+            return None
         equal = index + 2
         if self._text(equal) == "[":
             equal = self.closing[equal] + 1
-        if self._text(equal) != "=" or equal + 1 >= len(self.code):
-            return []
-        start, value = self.code[index].start, self.code[equal + 1].start
-        lines = "\\\n" * self.source.count("\n", start, value)
-        return [(start, value, self._text(index + 1) + " " + lines + "= ")]
+        if self.code[index + 1].kind != "name" or self._text(equal) != "=":
+            return None
+        return equal + 1 if equal + 1 < len(self.code) else None
 
     def _except(self, index: int) -> list[tuple[int, int, str]]:
         """``except A, B:`` becomes ``except (A, B):``."""
