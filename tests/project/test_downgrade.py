@@ -100,7 +100,7 @@ SHAPES: dict[str, str] = {
     "debug, conversion and format spec": """
         def show(x, width, fill, spec):
             a = f"{x = }" + f"{x['\\n'] = !r:>{width}}" + f"{ x = !s}"
-            b = f"{x:{fill["w"]}.{width}f}" + f"{x!r:>10}" + f"{x:=10}"
+            b = f"{x:{fill["w"]}.{width}f}" + f"{x!r:>10}" + f"{x:=10}" + f"{x!r  }{x!s :>3}"
             return a, b, f"{x != width}" + f"{{literal}} {x["k"]} }}{{"
     """,
     "prefixes and escapes": """
@@ -147,6 +147,10 @@ def _source(shape: str) -> str:
 
 def _dump(tree: ast.AST) -> str:
     return ast.dump(tree, include_attributes=True)
+
+
+def names(tree: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
 def _refuse(source: str) -> libcst.Module:
@@ -251,6 +255,16 @@ def test_scanner_keeps_lines_libcst_would_drop() -> None:
     with pytest.raises(SyntaxError, match="would not keep the line numbers"):
         newsyntax.parse_rewritten(source, "lone.py")
     assert [node.lineno for node in parse_python(source, "lone.py").body] == [1, 2, 4]
+
+
+def test_line_breaks_after_a_conversion_keep_the_lines() -> None:
+    source = 'a = f"{x!r\n}{y!s  # why\n:>3}"\nb = f"{x = # why\n}"\nc = 1\n'
+    with pytest.raises(SyntaxError):  # libcst drops the line breaks, so its path refuses
+        newsyntax.parse_rewritten(source, "conversion.py")
+    tree = parse_python(source, "conversion.py")
+    assert [(node.lineno, node.end_lineno) for node in tree.body] == [(1, 3), (4, 5), (6, 6)]
+    assert ast.unparse(tree.body[0]) == "a = f'{x!r}{y!s:>3}'"
+    assert names(tree) >= {"x", "y"}
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ _STRING_BODY = {
     for quote in "'\""
 }
 _LITERAL = re.compile(r"[^{}\\'\"\r\n]*")
-_SPACE = re.compile(r"[ \t\f\r\n]*")
+_TRIVIA = re.compile(r"(?:[ \t\f\r\n]|\#[^\r\n]*)*")
 _NAME = re.compile(r"\w*")
 _FIELD_END = frozenset({"}", "!", ":", ":=", "="})
 
@@ -190,11 +190,15 @@ class _Scanner:
         expression.append(source[done:last])
         equal = source.startswith("=", self.pos)
         if equal:
-            self.pos = _end(_SPACE, source, self.pos + 1)
+            self.pos = _end(_TRIVIA, source, self.pos + 1)
         after, conversion, spec = source[last : self.pos], "", None
         if source.startswith("!", self.pos):
             conversion = source[self.pos : _end(_NAME, source, self.pos + 1)]
-            self.pos += len(conversion)
+            space = self.pos + len(conversion)
+            self.pos = _end(_TRIVIA, source, space)
+            # 3.11 takes nothing between the conversion and the spec; libcst drops the spaces.
+            # Line breaks go before the conversion instead, to keep the lines that follow.
+            after += "\n" * source.count("\n", space, self.pos)
         if source.startswith(":", self.pos):
             self.pos += 1
             spec = self._parts(quote, False, True)
