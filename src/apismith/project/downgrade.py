@@ -63,7 +63,7 @@ class _Field:
 
     before: str  # whitespace and comments before the expression
     expression: list[str | _FString]
-    after: str  # whitespace and comments after it, and the debug ``=`` with its spaces
+    after: str  # what follows it: whitespace, comments, the debug ``=``, moved line breaks
     equal: bool
     conversion: str  # "!r" or ""
     spec: list[str | _Field] | None
@@ -88,6 +88,7 @@ def parse_downgraded(source: str, filename: str) -> ast.Module:
 
 
 def _apply(source: str, edits: list[tuple[int, int, str]]) -> str:
+    """``source`` with each (start, end, text) edit made; the edits do not overlap."""
     pieces, done = [], 0
     for start, end, text in sorted(edits, key=lambda edit: (edit[0], edit[1])):
         pieces += [source[done:start], text]
@@ -104,8 +105,8 @@ class _Scanner:
         self.fields: dict[str, str] = {}  # placeholder name -> code of the field it replaces
 
     def tokens(self, *, in_field: bool) -> list[_Token]:
-        """Tokens but spaces and comments, to the end; in a field, to its ``}``, ``!``, ``:``
-        or ``=`` outside brackets."""
+        """The tokens up to the end, spaces and comments left out; in a field, up to its ``}``,
+        ``!``, ``:`` or ``=`` outside brackets."""
         source, found, depth = self.source, [], 0
         while self.pos < len(source):
             match = _TOKEN.match(source, self.pos)
