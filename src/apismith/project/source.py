@@ -32,7 +32,6 @@ import warnings
 from pathlib import Path
 
 from apismith.errors import SourceError
-from apismith.project import downgrade
 
 MAX_BYTES: int = 5 * 1024 * 1024
 
@@ -89,6 +88,8 @@ def parse_python(source: str, filename: str) -> ast.Module:
         repaired = _repair_lines(source, filename)
         if repaired is not None:
             return repaired
+        from apismith.project import downgrade  # 6 ms to import: only here
+
         plain = False  # a syntax error that no rewrite, libcst's included, would fix
         try:
             return downgrade.parse_downgraded(source, filename)
