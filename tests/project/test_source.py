@@ -473,6 +473,12 @@ SNIPPETS = [
     "match x:",
     "    case [a, *rest]:",
     "x = '\\d'",
+    "class R[\n    M: Base,  # the model\n](Gen[M]):",
+    'q = f"-{\n    fmt(a, b)\n}"',
+    'r = f"{x["k"]!r:>{w["w"]}}"',
+    "def g[\n    T,\n](x: T):",
+    "f'{",
+    "}'",
 ]
 
 PROGRAM = "\n".join(
@@ -485,6 +491,9 @@ PROGRAM = "\n".join(
         "        raise",
         "class C[T](Base):",
         '    y = f"{f"{z}"}"',
+        '    w = f"-{',
+        '        z["k"]  # why',
+        '    }"',
     ]
 )
 

@@ -3,6 +3,8 @@
 libcst's native parser knows the newer grammar; a transformer rewrites only the newer
 constructs into their 3.11 equivalents (dropping type parameters, parenthesising
 ``except A, B:``, re-quoting f-strings) without moving any line, and ``ast`` parses the result.
+:mod:`apismith.project.downgrade` makes the same rewrite without libcst for the code its scanner
+understands; the two must stay in step.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import TypeVar
 import libcst as cst
 from libcst import ParserSyntaxError
 
+from apismith.project.downgrade import PLACEHOLDER, Splice
+
 __all__ = ["ParserSyntaxError", "parse_rewritten"]
 
-_PLACEHOLDER = "__apismith_field_{}__"
 _CODEGEN = cst.Module(body=[])
 _NO_SPACE = cst.SimpleWhitespace("")
 _Definition = TypeVar("_Definition", cst.FunctionDef, cst.ClassDef)
@@ -27,7 +30,7 @@ def parse_rewritten(source: str, filename: str) -> ast.Module:
     if len(code.splitlines()) != len(source.splitlines()):  # libcst drops lines of a lone "\\"
         raise SyntaxError("the rewritten code would not keep the line numbers")
     tree = ast.parse(code, filename)
-    _Splice(downgrade.fields).visit(tree)
+    Splice(downgrade.fields).visit(tree)
     return tree
 
 
@@ -107,7 +110,7 @@ class _Downgrade(cst.CSTTransformer):
         text = before + code + after
         if "\\" not in text and "#" not in text:
             return node  # 3.11 accepts neither anywhere in a replacement field
-        name = _PLACEHOLDER.format(len(self.fields))
+        name = PLACEHOLDER.format(len(self.fields))
         self.fields[name] = code
         # Same line breaks, and the name where the field's code starts on its line.
         lines_before, indent = before.count("\n"), " " * len(before.rsplit("\n", 1)[-1])
@@ -152,20 +155,3 @@ class _Downgrade(cst.CSTTransformer):
             ):
                 return node.with_changes(start=node.start[: -len(quote)] + delimiter, end=delimiter)
         return node
-
-
-class _Splice(ast.NodeTransformer):
-    """Replace each placeholder name with its field, parsed at the placeholder's position."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        self.fields = fields
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        code = self.fields.get(node.id)
-        if code is None:
-            return node
-        # Padding puts the field's code where the placeholder name starts, one line down.
-        padded = "(" + "\n" * node.lineno + " " * node.col_offset + code + "\n)"
-        field = ast.increment_lineno(ast.parse(padded, mode="eval").body, -1)
-        visited: ast.AST = self.visit(field)
-        return visited

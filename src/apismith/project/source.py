@@ -1,10 +1,12 @@
 """Read, decode and parse one Python file, including syntax newer than the running interpreter.
 
-``ast.parse`` is the fast path. When it fails, the failing lines are repaired by pattern
-(``except A, B:``, PEP 695 headers, ``type`` aliases) and parsed again; when that is not
-enough, :mod:`apismith.project.newsyntax` has libcst (whose parser knows newer grammar) parse
-the file and rewrite the post-3.11 constructs into 3.11 syntax on the same lines, so every
-statement keeps its line number:
+``ast.parse`` is the fast path. When it fails, three rewrites of the post-3.11 constructs into
+3.11 syntax on the same lines are tried in turn, cheapest first, and the result parsed again:
+the failing lines repaired by pattern (``except A, B:``, PEP 695 headers and ``type`` aliases
+on one line); then :mod:`apismith.project.downgrade`, a small scanner that also knows PEP 701
+f-strings and constructs spanning lines; then :mod:`apismith.project.newsyntax`, where libcst
+(whose parser knows the whole newer grammar) parses the file. The last two make the same rewrite,
+so every statement keeps its line number:
 
 - PEP 695/696 type parameters are dropped and ``type X[T] = v`` becomes ``X = v``;
 - PEP 758 ``except A, B:`` becomes ``except (A, B):``;
@@ -13,7 +15,9 @@ statement keeps its line number:
   replaced by a placeholder name, parsed on its own and spliced back into the tree in its place.
 
 Bounds and defaults go with the type parameters. F-strings that 3.11 cannot express at all (format
-specs nested two deep, nesting that runs out of quotes) still raise ``SourceError``.
+specs nested two deep, nesting that runs out of quotes) still raise ``SourceError``. So does,
+without asking libcst, a file in which the scanner finds unbalanced brackets or nothing to
+rewrite: its syntax error is a plain one.
 """
 
 from __future__ import annotations
@@ -84,8 +88,17 @@ def parse_python(source: str, filename: str) -> ast.Module:
         repaired = _repair_lines(source, filename)
         if repaired is not None:
             return repaired
+        from apismith.project import downgrade  # 6 ms to import: only here
+
+        plain = False  # a syntax error that no rewrite, libcst's included, would fix
+        try:
+            return downgrade.parse_downgraded(source, filename)
+        except downgrade.PlainSyntaxError:
+            plain = True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
         # libcst's native parser overflows the C stack on nesting this deep; no Python accepts it.
-        if original.msg != "too many nested parentheses":
+        if not plain and original.msg != "too many nested parentheses":
             from apismith.project import newsyntax  # libcst costs 0.1 s to import: only here
 
             with contextlib.suppress(
