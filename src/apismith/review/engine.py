@@ -116,10 +116,13 @@ def _review(
     errors = sorted([*read_problems, *loaded.problems], key=lambda e: e.path)
     modules = {m.relpath: m for m in loaded.project.modules}
     scoped = [rule for rule in rules if rule.scope == "file"]
-    keys = cache.file_keys(closure_digests(loaded.project), config, scoped)
-    known = cache.load_files(directory, set(keys.values())) if directory is not None else {}
-    files = {relpath: known[k] for relpath, k in keys.items() if k in known}
-    fresh = set(keys) - set(files)
+    keys: dict[str, str] = {}  # per-file cache keys, by relative path
+    files: dict[str, cache.FileResult] = {}  # the results the cache holds
+    if directory is not None:
+        keys = cache.file_keys(closure_digests(loaded.project), config, scoped)
+        known = cache.load_files(directory, set(keys.values()))
+        files = {relpath: known[k] for relpath, k in keys.items() if k in known}
+    fresh = set(modules) - set(files)
     workers = default_workers(len(loaded.project.modules))
     ran = _run(loaded, config, rules, progress, verbose, workers, fresh)
     per_file, rest = _split(ran, {rule.id for rule in scoped}, fresh)
