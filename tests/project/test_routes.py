@@ -220,6 +220,37 @@ LAYOUTS: dict[str, tuple[dict[str, str], str]] = {
         },
         "portal.main:app",
     ),
+    "wired-by-renamed-functions": (
+        {
+            "relay/__init__.py": "from relay.wiring import register_users as install\n",
+            "relay/wiring.py": """
+                from fastapi import APIRouter
+                items = APIRouter(prefix="/items")
+                users = APIRouter(prefix="/users")
+
+                @items.get("/")
+                def list_items(): ...
+
+                @users.get("/me")
+                def me(): ...
+
+                def register_items(app):
+                    app.include_router(items, prefix="/v1")
+
+                def register_users(app):
+                    app.include_router(users, prefix="/v2")
+            """,
+            "relay/main.py": """
+                from fastapi import FastAPI
+                import relay
+                from relay.wiring import register_items as hook
+                app = FastAPI()
+                hook(app)
+                relay.install(app)
+            """,
+        },
+        "relay.main:app",
+    ),
 }
 
 
