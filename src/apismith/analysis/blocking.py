@@ -10,7 +10,6 @@ blocks somewhere inside (followed transitively, memoised, cycle-safe).
 from __future__ import annotations
 
 import ast
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -570,25 +569,29 @@ def _member(node: ast.ClassDef, name: str) -> Function | None:
     return None
 
 
-_NODES: weakref.WeakKeyDictionary[ast.AST, tuple[ast.AST, ...]] = weakref.WeakKeyDictionary()
+_OWN = "_apismith_own_nodes"  # the cache, kept on the function node itself
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def own_nodes(function: Function) -> tuple[ast.AST, ...]:
-    """Nodes of a function's body, not descending into nested functions, lambdas or classes
-    (the nested definitions themselves are included). Computed once per function."""
-    cached = _NODES.get(function)
+    """Nodes of a function's body in source order, not descending into nested functions,
+    lambdas or classes (the nested definitions themselves are included). Computed once per
+    function."""
+    cached: tuple[ast.AST, ...] | None = function.__dict__.get(_OWN)
     if cached is not None:
         return cached
     found: list[ast.AST] = []
     stack: list[ast.AST] = list(reversed(function.body))
+    pop, push, add = stack.pop, stack.extend, found.append
     while stack:
-        node = stack.pop()
-        found.append(node)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        stack.extend(reversed(children(node)))
+        node = pop()
+        add(node)
+        if type(node) not in _NESTED:
+            below = children(node)
+            below.reverse()
+            push(below)
     result = tuple(found)
-    _NODES[function] = result
+    setattr(function, _OWN, result)
     return result
 
 
