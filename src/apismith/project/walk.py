@@ -27,10 +27,9 @@ def walk(node: ast.AST) -> list[ast.AST]:
     if cached is not None:
         return cached
     found = [node]
-    position = 0
-    while position < len(found):
-        found += children(found[position])
-        position += 1
+    extend = found.extend
+    for below in found:  # the list grows as it is read: breadth first
+        extend(children(below))
     setattr(node, _CACHE, found)
     return found
 
