@@ -125,10 +125,10 @@ class DefaultEvaluatedOnce(Rule):
                 for name, value in _fields(node):
                     yield from self._default(context, module, node.name, name, value)
         for call, _ in module.index.calls:
-            if context.project.resolve(module, call.func) in COLUMN_CALLS:
-                for keyword in call.keywords:
-                    if keyword.arg in DEFAULT_KEYWORDS:
-                        yield from self._volatile(context, module, keyword.value, "column default")
+            defaults = [k.value for k in call.keywords if k.arg in DEFAULT_KEYWORDS]
+            if defaults and context.project.resolve(module, call.func) in COLUMN_CALLS:
+                for default in defaults:
+                    yield from self._volatile(context, module, default, "column default")
         if module.imports_any(*CLI_LIBRARIES):
             return  # a command-line tool's import is its invocation
         for function in module.index.functions:

@@ -50,6 +50,7 @@ import ast
 from collections.abc import Iterable
 
 from apismith.findings import Confidence, Severity
+from apismith.project.project import last_name
 from apismith.project.routes import Route
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
@@ -102,9 +103,11 @@ def _hidden(context: Context, route: Route) -> bool:
 def _builds_schemas(context: Context) -> bool:
     """Whether the project renders OpenAPI documents itself (``get_openapi(routes=...)``), as
     services that version their schema do: ``openapi_url=None`` then hides nothing."""
+    project = context.project
+    names = project.spellings(frozenset({SCHEMA_BUILDER}))
     return any(
-        context.project.resolve(module, call.func) == SCHEMA_BUILDER
-        for module in context.project.modules
+        last_name(call.func) in names and project.resolve(module, call.func) == SCHEMA_BUILDER
+        for module in project.modules
         if not module.is_test
         for call, _ in module.index.calls
     )

@@ -296,7 +296,9 @@ def _exception_handlers(project: Project, module: Module) -> dict[int, _Handler]
         if isinstance(call.func, ast.Attribute) and call.func.attr == "add_exception_handler":
             if len(call.args) > 1:
                 pairs.append((call.args[0], call.args[1]))
-        elif project.resolve(module, call.func) in APP_CLASSES:
+        elif any(k.arg == "exception_handlers" for k in call.keywords) and (
+            project.resolve(module, call.func) in APP_CLASSES
+        ):
             table = next((k.value for k in call.keywords if k.arg == "exception_handlers"), None)
             if isinstance(table, ast.Dict):
                 pairs.extend(zip(table.keys, table.values, strict=True))
