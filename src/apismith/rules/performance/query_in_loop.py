@@ -146,10 +146,8 @@ class QueryInLoop(Rule):
                 continue
             owners = {id(owner) for _, owner in module.index.loops if owner is not None}
             for function in module.index.functions:
-                if id(function) in owners:
-                    for report in finder.check(module, function):
-                        if id(function) in context.request_functions:
-                            yield report
+                if id(function) in owners and id(function) in context.request_functions:
+                    yield from finder.check(module, function)
 
 
 class _Finder:
