@@ -261,10 +261,21 @@ def loops(function: Function) -> Iterator[Loop]:
                 yield Loop(node, generator.iter, generator.target, (*elements, *later, *tests))
 
 
-def returned_nodes(function: Function) -> set[int]:
+def returned_nodes(function: Function) -> frozenset[int]:
     """Ids of the nodes whose value may be (part of) what ``function`` returns: return values
     and the values of the names they use (assigned, appended, iterated), outside ``len()`` and
-    other aggregates."""
+    other aggregates. Computed once per function, kept on its node."""
+    cached: frozenset[int] | None = function.__dict__.get(_RETURNED)
+    if cached is None:
+        cached = frozenset(_returned_nodes(function))
+        setattr(function, _RETURNED, cached)
+    return cached
+
+
+_RETURNED = "_apismith_returned_nodes"
+
+
+def _returned_nodes(function: Function) -> set[int]:
     nodes = own_nodes(function)
     values: list[ast.expr] = [n.value for n in nodes if isinstance(n, ast.Return) and n.value]
     assigned: dict[str, list[ast.expr]] = {}
