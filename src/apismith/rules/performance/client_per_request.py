@@ -171,12 +171,14 @@ class _Finder:
             return
         self.done.add(id(function))
         frame = self.analysis.frame(module, function)
-        kept = _kept_values(function)
+        kept: set[int] | None = None  # computed at the first client made here
         scoped = scoped or self._context_manager(module, function)
         for call in immediate_calls(function, awaited_too=True):
             name = self.project.resolve(module, call.func, frame.scope)
             pool = name in POOLS
             if name in HTTP_CLIENTS or pool:
+                if kept is None:
+                    kept = _kept_values(function)
                 if (
                     id(call) in kept
                     or id(call) in self.reported
