@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from apismith.config import load_config
+from apismith.rules import select_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "examples" / "shop"
@@ -60,6 +64,13 @@ def test_quiet_json_review_loads_only_the_review(tmp_path: Path, cached: bool) -
     assert "apismith.review.engine" in names  # the measurement itself works
     for package in NEVER_ON_REVIEW:
         assert not loaded(names, package), package
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["cached"] is cached
+    config = load_config(SHOP, None)
+    assert summary["rules"] == len(select_rules(config.select, config.ignore, config.extend_select))
+    # a cached tree is answered without loading the rules or the analyses they import
+    for package in ("apismith.analysis", "apismith.rules.security", "apismith.rules.context"):
+        assert bool(loaded(names, package)) is not cached, package
 
 
 def test_help_loads_no_engine(tmp_path: Path) -> None:

@@ -23,7 +23,6 @@ from apismith.review import cache
 from apismith.review.imports import closure_digests
 from apismith.rules import select_rules
 from apismith.rules.base import Report, Rule
-from apismith.rules.context import Context
 
 SUPPRESSION = re.compile(r"#\s*apismith:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")
 Progress = Callable[[str], None]
@@ -39,7 +38,7 @@ class ReviewResult:
     findings: list[Finding]
     errors: list[FileProblem]
     files: int
-    rules: list[Rule]
+    rules: tuple[str, ...]  # the ids of the rules run
     cached: bool = False
     seconds: float = 0.0
     suppressed: int = field(default=0)
@@ -82,19 +81,20 @@ def _review(
     started = time.perf_counter()
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
-    rules = select_rules(config.select, config.ignore, config.extend_select)
     root = path if path.is_dir() else path.parent
     sources, read_problems = read_files(path, config.exclude)
     if progress is not None:
         progress(f"read {len(sources)} files")
     directory = (cache_dir or cache.default_dir(root)) if use_cache else None
-    key = cache.key(root, sources, config, rules)
+    key = cache.key(root, sources, config)
     hit = cache.load(directory, key) if directory is not None else None
-    if hit is not None:
+    if hit is not None:  # no rule module (nor the analyses they import) is loaded
         seconds = time.perf_counter() - started
         return ReviewResult(
-            root, hit.findings, hit.errors, len(sources), rules, True, seconds, hit.suppressed
+            root, hit.findings, hit.errors, len(sources), hit.rules, True, seconds, hit.suppressed
         )
+    rules = select_rules(config.select, config.ignore, config.extend_select)
+    ids = tuple(rule.id for rule in rules)
     loaded = build_project(root, sources)
     if progress is not None:
         progress(
@@ -119,9 +119,9 @@ def _review(
     findings.sort(key=lambda f: f.sort_key)
     if directory is not None:
         stored = {keys[relpath]: result for relpath, result in files.items() if relpath in keys}
-        cache.store(directory, key, cache.TreeResult(findings, errors, suppressed, stored))
+        cache.store(directory, key, cache.TreeResult(findings, errors, suppressed, stored, ids))
     seconds = time.perf_counter() - started
-    return ReviewResult(root, findings, errors, len(sources), rules, False, seconds, suppressed)
+    return ReviewResult(root, findings, errors, len(sources), ids, False, seconds, suppressed)
 
 
 def _split(
@@ -227,6 +227,8 @@ def _serial(
     verbose: bool,
     fresh: set[str] | None,
 ) -> Tagged:
+    from apismith.rules.context import Context  # the analyses: not needed on a cache hit
+
     context = Context(loaded, config)
     modules = [m for m in loaded.project.modules if not m.is_test]
     findings: Tagged = []
