@@ -11,10 +11,12 @@ import typer
 
 from apismith import __version__
 from apismith.cli import new, probe, profile, review, routes, rules
+from apismith.cli.coercion import Command, Group
 from apismith.cli.common import ExitCode
 
 app = typer.Typer(
     name="apismith",
+    cls=Group,
     help="A backend engineer in a box for FastAPI services.",
     no_args_is_help=True,
     add_completion=False,
@@ -38,12 +40,12 @@ def _main(
     """A backend engineer in a box for FastAPI services."""
 
 
-app.command("review")(review.review_command)
-app.command("routes")(routes.routes_command)
-app.command("rules")(rules.rules_command)
-app.command("rule")(rules.rule_command)
-app.command("probe")(probe.probe_command)
-app.command("profile")(profile.profile_command)
+app.command("review", cls=Command)(review.review_command)
+app.command("routes", cls=Command)(routes.routes_command)
+app.command("rules", cls=Command)(rules.rules_command)
+app.command("rule", cls=Command)(rules.rule_command)
+app.command("probe", cls=Command)(probe.probe_command)
+app.command("profile", cls=Command)(profile.profile_command)
 app.add_typer(new.app, name="new")
 
 
