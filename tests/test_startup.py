@@ -1,5 +1,5 @@
-"""What a command imports: the fixed cost of a run is mostly imports, so the review and
---help paths must not load what only other commands use."""
+"""What a command loads: the fixed cost of a run is mostly imports, so the review and --help
+paths must not load what only other commands use."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from apismith.cli import COMMANDS, app
 from apismith.config import load_config
 from apismith.rules import select_rules
 
@@ -31,21 +33,41 @@ NEVER_ON_REVIEW = (
     "apismith.probe",
     "apismith.profile",
     "apismith.dynamic",
+    "apismith.cli.probe",
+    "apismith.cli.profile",
+    "apismith.cli.new",
+    "apismith.cli.routes",
+    "apismith.cli.rules",
 )
 
 
+# Runs the console entry point and, as it exits, lists every module then loaded.
+ENTRY = """
+import os, sys
+from apismith.cli import main
+exit_now = os._exit
+def listing(code):
+    sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
+    sys.stderr.flush()
+    exit_now(code)
+os._exit = listing
+main()
+"""
+
+
 def imported(args: list[str], cache: Path) -> tuple[set[str], subprocess.CompletedProcess[str]]:
-    """The modules ``apismith ARGS`` imports (from ``-X importtime``), and the finished run."""
+    """The modules loaded by the end of ``apismith ARGS``, and the finished run."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "from apismith.cli import main; main()", *args],
+        [sys.executable, "-c", ENTRY, *args],
         capture_output=True,
         text=True,
         timeout=120,
         env={**os.environ, "APISMITH_CACHE_DIR": str(cache)},
         check=False,
     )
-    names = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", done.stderr, re.M))
-    return names, done
+    listing = re.search(r"^MODULES (.*)$", done.stderr, re.M)
+    assert listing is not None, done.stderr[-2000:]
+    return set(listing.group(1).split()), done
 
 
 def loaded(names: set[str], package: str) -> list[str]:
@@ -81,3 +103,25 @@ def test_help_loads_no_engine(tmp_path: Path) -> None:
     assert "typer" in names
     for package in ("apismith.review", "apismith.project", "apismith.analysis", "pydantic"):
         assert not loaded(names, package), package
+
+
+def test_help_lists_every_command_in_order(tmp_path: Path) -> None:
+    names, done = imported(["--help"], tmp_path)
+    listed = re.findall(r"^│ (\w+) ", done.stdout, re.M)
+    assert listed == list(COMMANDS)
+    assert {f"apismith.cli.{name}" for name in ("review", "probe", "new")} <= names
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    done = CliRunner().invoke(app, ["revie"])
+    assert done.exit_code == 2
+    assert "No such command 'revie'. Did you mean 'review'?" in done.output
+
+
+def test_a_terminal_sees_the_review_progress(tmp_path: Path) -> None:
+    env = {"TTY_COMPATIBLE": "1", "APISMITH_CACHE_DIR": str(tmp_path)}
+    args = ["review", str(SHOP), "--format", "json", "--exit-zero"]
+    done = CliRunner().invoke(app, args, env=env)
+    assert done.exit_code == 0
+    assert json.loads(done.stdout)["summary"]["files"] > 0
+    assert "reviewing" in done.stderr

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the scaffolding (Jinja2, templates) loads only when a `new`
 app = typer.Typer(
     name="new",
     cls=Group,
+    add_completion=False,
     help="Generate a FastAPI project, with its tests, from apismith's templates.",
     no_args_is_help=True,
 )
