@@ -420,6 +420,19 @@ def test_cache_key_tracks_content_names_config_and_rule_selectors(tree: Tree) ->
     assert cache.key(root, sources, Config(fail_on=Severity.HIGH)) == base
 
 
+def test_cache_key_is_the_same_however_the_root_is_spelled(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree({"api.py": API, "pkg/util.py": "x = 1\n"})
+    absolute = cache.key(root, read_files(root)[0], Config())
+    monkeypatch.chdir(root)
+    assert cache.key(Path(), read_files(Path())[0], Config()) == absolute
+    monkeypatch.chdir(root.parent)
+    relative = Path(root.name)
+    assert cache.key(relative, read_files(relative)[0], Config()) == absolute
+    assert cache.key(root / "api.py", [(root / "api.py", API)], Config()) != absolute
+
+
 def test_a_changed_file_misses_the_cache(tree: Tree, tmp_path: Path) -> None:
     root = tree({"api.py": API})
     config = Config(select=("SEC001",))

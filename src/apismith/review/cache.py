@@ -93,10 +93,17 @@ def key(root: Path, sources: list[tuple[Path, str]], config: Config) -> str:
     """A digest of everything a review's result depends on. The rules are not loaded for it:
     the configuration's selectors and apismith's code digest determine which ones run."""
     digest = hashlib.sha256(_settings(config, []))
+    prefix = str(root).rstrip(os.sep) + os.sep  # cutting it off is 10x faster than relative_to
     for path, source in sources:
-        digest.update(b"\0" + str(path.relative_to(root) if path != root else path.name).encode())
+        text = str(path)
+        name = text[len(prefix) :] if text.startswith(prefix) else _relative(root, path)
+        digest.update(b"\0" + name.encode())
         digest.update(b"\0" + hashlib.sha1(source.encode("utf-8", "surrogatepass")).digest())
     return digest.hexdigest()
+
+
+def _relative(root: Path, path: Path) -> str:
+    return str(path.relative_to(root) if path != root else path.name)
 
 
 def file_keys(closures: dict[str, str], config: Config, rules: list[Rule]) -> dict[str, str]:
