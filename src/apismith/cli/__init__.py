@@ -6,15 +6,17 @@ import gc
 import importlib
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer._click import Command as ClickCommand
-from typer._click import Context
 
 from apismith import __version__
 from apismith.cli.coercion import Command, Group
 from apismith.cli.common import ExitCode
+
+if TYPE_CHECKING:
+    from typer._click import Command as ClickCommand
+    from typer._click import Context
 
 # Each subcommand: the module and the name of its function (or of its Typer app, for groups).
 COMMANDS = {

@@ -2,24 +2,27 @@
 
 Typer converts every value but a flag's through a pydantic ``TypeAdapter`` that it builds when
 the parameter is first processed: loading pydantic and building the adapters costs about 60 ms,
-a fifth of a cached review. :class:`Command` puts a cheap converter in front of each parameter
+a third of a cached review. :class:`Command` puts a cheap converter in front of each parameter
 for the shapes apismith's commands use (text, paths with no checks asked, enum choices, lists
 of text). Any other value, and any value Typer might refuse, goes to Typer's own conversion, so
 what a command receives and every error message stay Typer's.
+
+The converter sits where Typer keeps its own, lazily built one (``_runtime_param``). A Typer
+without that slot (older ones convert through click's types) is left alone: nothing to skip.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
-from typer._click import Context
-from typer._coercion import RuntimeParam
-from typer.core import TyperCommand, TyperGroup, _TyperParameter
-from typer.models import ParameterInfo
+from typer.core import TyperCommand, TyperGroup
+
+if TYPE_CHECKING:
+    from typer._click import Context, Parameter
+    from typer.models import ParameterInfo
 
 UNSURE = object()
 
@@ -40,21 +43,27 @@ class Group(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-def quicken(params: list[Any]) -> None:
-    """Put a :class:`Quick` converter on each Typer parameter that has none built yet."""
+def quicken(params: list[Parameter]) -> None:
+    """Put a :class:`Quick` converter on each parameter whose Typer converter is not built."""
     for param in params:
-        if isinstance(param, _TyperParameter) and param._runtime_param is None:
-            descriptor = param.type_descriptor
-            param._runtime_param = Quick(descriptor.parameter_info, descriptor.annotation)
+        typed: Any = param
+        if getattr(typed, "_runtime_param", False) is None and hasattr(typed, "type_descriptor"):
+            typed._runtime_param = Quick(typed.type_descriptor)
 
 
-@dataclass(frozen=True)
-class Quick(RuntimeParam):
+class Quick:
     """Converts the values :func:`certain` knows; hands the parameter to Typer at the first
     value it does not."""
 
-    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
-        converted = certain(self.annotation, self.parameter_info, value, ctx)
+    def __init__(self, descriptor: Any) -> None:
+        self.annotation: Any = descriptor.annotation
+        self.info: ParameterInfo = descriptor.parameter_info
+
+    def coerce(self, value: Any, param: Any, ctx: Context) -> Any:
+        """What Typer's ``coerce`` returns for ``value``."""
+        if value is None:  # an option not given: as Typer, no value or no values
+            return () if param.multiple or param.nargs == -1 else None
+        converted = certain(self.annotation, self.info, value, ctx)
         if converted is not UNSURE:
             return converted
         param._runtime_param = None
