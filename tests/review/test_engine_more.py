@@ -27,7 +27,6 @@ from apismith.project.loader import (
 from apismith.project.module import Module
 from apismith.review import baseline, cache
 from apismith.review.engine import review, run_rules
-from apismith.rules import select_rules
 from apismith.rules.base import Report, Rule
 from apismith.rules.context import Context
 
@@ -344,9 +343,11 @@ def test_cache_store_and_load_round_trip(tmp_path: Path) -> None:
         '{"findings": [{"rule": "X"}], "errors": []}',
         '{"findings": [], "errors": [{"nope": 1}]}',
         '{"findings": [], "errors": [["a", "b"]]}',
-        '{"format": 2, "findings": [], "errors": [], "suppressed": "many"}',
-        '{"format": 2, "findings": [], "errors": []}',
-        '{"format": 1, "findings": [], "errors": [], "suppressed": 0}',
+        '{"format": 3, "findings": [], "errors": [], "suppressed": "many", "rules": []}',
+        '{"format": 3, "findings": [], "errors": [], "rules": []}',
+        '{"format": 3, "findings": [], "errors": [], "suppressed": 0}',
+        '{"format": 3, "findings": [], "errors": [], "suppressed": 0, "rules": 7}',
+        '{"format": 2, "findings": [], "errors": [], "suppressed": 0, "rules": []}',
     ],
     ids=[
         "truncated",
@@ -358,6 +359,8 @@ def test_cache_store_and_load_round_trip(tmp_path: Path) -> None:
         "error-list",
         "bad-count",
         "no-count",
+        "no-rules",
+        "bad-rules",
         "old-format",
     ],
 )
@@ -393,28 +396,41 @@ def test_unwritable_cache_dir_is_ignored(tree: Tree, tmp_path: Path) -> None:
     assert blocker.read_text(encoding="utf-8").startswith("a file")
 
 
-def test_cache_key_tracks_content_names_config_and_rules(tree: Tree) -> None:
+def test_cache_key_tracks_content_names_config_and_rule_selectors(tree: Tree) -> None:
     root = tree({"api.py": API, "util.py": "x = 1\n"})
     sources, _ = read_files(root)
-    rules = select_rules(("SEC001",), ())
-    base = cache.key(root, sources, Config(), rules)
-    assert cache.key(root, list(sources), Config(), rules) == base
+    base = cache.key(root, sources, Config())
+    assert cache.key(root, list(sources), Config()) == base
     edited = [(sources[0][0], sources[0][1] + "\n"), sources[1]]
     renamed = [(root / "renamed.py", sources[0][1]), sources[1]]
     assert (
         len(
             {
                 base,
-                cache.key(root, edited, Config(), rules),
-                cache.key(root, renamed, Config(), rules),
-                cache.key(root, sources, Config(select=("SEC001",)), rules),
-                cache.key(root, sources, Config(), select_rules(("SEC002",), ())),
-                cache.key(root, sources[:1], Config(), rules),
+                cache.key(root, edited, Config()),
+                cache.key(root, renamed, Config()),
+                cache.key(root, sources, Config(select=("SEC001",))),
+                cache.key(root, sources, Config(ignore=("SEC001",))),
+                cache.key(root, sources, Config(extend_select=("SEC001",))),
+                cache.key(root, sources[:1], Config()),
             }
         )
-        == 6
+        == 7
     )
-    assert cache.key(root, sources, Config(fail_on=Severity.HIGH), rules) == base
+    assert cache.key(root, sources, Config(fail_on=Severity.HIGH)) == base
+
+
+def test_cache_key_is_the_same_however_the_root_is_spelled(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree({"api.py": API, "pkg/util.py": "x = 1\n"})
+    absolute = cache.key(root, read_files(root)[0], Config())
+    monkeypatch.chdir(root)
+    assert cache.key(Path(), read_files(Path())[0], Config()) == absolute
+    monkeypatch.chdir(root.parent)
+    relative = Path(root.name)
+    assert cache.key(relative, read_files(relative)[0], Config()) == absolute
+    assert cache.key(root / "api.py", [(root / "api.py", API)], Config()) != absolute
 
 
 def test_a_changed_file_misses_the_cache(tree: Tree, tmp_path: Path) -> None:

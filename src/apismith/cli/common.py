@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from apismith.errors import ApismithError
+
+if TYPE_CHECKING:  # rich loads when a console is made: a quiet JSON review needs none
+    from rich.console import Console
 
 
 class ExitCode(enum.IntEnum):
@@ -43,6 +46,8 @@ def emit(
         if output is None:
             text(stdout())
             return
+        from rich.console import Console
+
         with output.open("w", encoding="utf-8") as stream:
             text(Console(file=stream, width=width, no_color=True))
         return
@@ -55,6 +60,8 @@ def emit(
 
 def stdout() -> Console:
     """Console for results; wide when piped, so tables are not cut to 80 columns."""
+    from rich.console import Console
+
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:
         console.width = 160
@@ -63,6 +70,8 @@ def stdout() -> Console:
 
 def stderr() -> Console:
     """Console for progress, logs and errors."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 

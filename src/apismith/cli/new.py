@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apismith import __version__
+from apismith.cli.coercion import Command, Group
 from apismith.cli.common import ExitCode, stderr, stdout, user_errors
 
 if TYPE_CHECKING:  # the scaffolding (Jinja2, templates) loads only when a `new` command runs
@@ -16,12 +17,14 @@ if TYPE_CHECKING:  # the scaffolding (Jinja2, templates) loads only when a `new`
 
 app = typer.Typer(
     name="new",
+    cls=Group,
+    add_completion=False,
     help="Generate a FastAPI project, with its tests, from apismith's templates.",
     no_args_is_help=True,
 )
 
 
-@app.command("project")
+@app.command("project", cls=Command)
 def project_command(
     name: Annotated[str, typer.Argument(help="Project and package name, such as billing_api.")],
     directory: Annotated[
@@ -74,7 +77,7 @@ def _finish(report: UpdateReport) -> None:
         raise typer.Exit(ExitCode.FINDINGS)
 
 
-@app.command("resource")
+@app.command("resource", cls=Command)
 def resource_command(
     name: Annotated[str, typer.Argument(help="Resource name, snake_case singular: invoice.")],
     fields: Annotated[
@@ -113,7 +116,7 @@ def resource_command(
     _finish(report)
 
 
-@app.command("update")
+@app.command("update", cls=Command)
 def update_command(project: ProjectOption = None) -> None:
     """Re-render the project with this apismith and merge it into your files, three ways."""
     with user_errors():

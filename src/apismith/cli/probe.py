@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from apismith.cli.common import ExitCode, Format, emit, stderr, user_errors
 from apismith.config import parse_severity
 from apismith.errors import UsageError
 
-if TYPE_CHECKING:  # the probe machinery loads only when probe runs: review starts faster
+if TYPE_CHECKING:  # the probe machinery and rich load only when probe runs: review starts faster
+    from rich.console import Console
+
     from apismith.probe import ProbeResult
     from apismith.probe.runner import Progress as ProgressCallback
 
@@ -107,6 +107,14 @@ def _progress(total: int, quiet: bool) -> Iterator[ProgressCallback | None]:
     if quiet or not console.is_terminal:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("probing [cyan]{task.description}"),
         BarColumn(),

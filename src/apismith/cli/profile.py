@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from apismith.cli.common import ExitCode, Format, emit, stderr, user_errors
 from apismith.config import parse_severity
 from apismith.errors import ApismithError, UsageError
 from apismith.findings import Severity
 
-if TYPE_CHECKING:  # the profiler loads only when profile runs: review starts faster
+if TYPE_CHECKING:  # the profiler and rich load only when profile runs: review starts faster
+    from rich.console import Console
+
     from apismith.profile.result import ProfileResult
 
 

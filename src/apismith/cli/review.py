@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,9 +11,11 @@ from apismith.cli.common import ExitCode, Format, emit, split_values, stderr, us
 from apismith.config import Config, load_config, parse_severity
 from apismith.errors import UsageError
 from apismith.findings import Severity
-from apismith.output import render_json, render_sarif, render_text
-from apismith.review import baseline
-from apismith.review.engine import ReviewResult, review
+
+if TYPE_CHECKING:  # the engine loads when a review runs: --help and other commands skip it
+    from rich.console import Console
+
+    from apismith.review.engine import ReviewResult
 
 
 def review_command(
@@ -60,6 +61,8 @@ def review_command(
             fail_on=parse_severity(fail_on, "--fail-on") if fail_on else None,
         )
         result = _run(path, config, not no_cache, quiet, verbose)
+        from apismith.review import baseline
+
         if write_baseline is not None:
             baseline.write(write_baseline, result.findings)
             stderr().print(f"wrote {len(result.findings)} finding(s) to {write_baseline}")
@@ -70,19 +73,40 @@ def review_command(
 
 
 def _run(path: Path, config: Config, use_cache: bool, quiet: bool, verbose: bool) -> ReviewResult:
-    console = stderr()
-    live = not quiet and console.is_terminal
-    status = console.status("reviewing…") if live else nullcontext()
-    with status as spinner:
-        progress = (lambda text: spinner.update(f"reviewing… {text}")) if spinner else None
-        return review(path, config, use_cache=use_cache, progress=progress, verbose=verbose)
+    """The review, with a spinner on stderr when it is a terminal (no console at all if quiet)."""
+    from apismith.review.engine import review
+
+    console = None if quiet else stderr()
+    if console is None or not console.is_terminal:
+        return review(path, config, use_cache=use_cache, verbose=verbose)
+    with console.status("reviewing…") as spinner:
+        return review(
+            path,
+            config,
+            use_cache=use_cache,
+            progress=lambda text: spinner.update(f"reviewing… {text}"),
+            verbose=verbose,
+        )
 
 
 def _emit(result: ReviewResult, output_format: Format, output: Path | None) -> None:
-    def document(chosen: Format) -> str:
-        return render_json(result) if chosen is Format.JSON else render_sarif(result)
+    """Render the report; each format's renderer loads only when it is the one asked for."""
 
-    emit(output_format, output, lambda console: render_text(result, console), document)
+    def text(console: Console) -> None:
+        from apismith.output.text import render_text
+
+        render_text(result, console)
+
+    def document(chosen: Format) -> str:
+        if chosen is Format.JSON:
+            from apismith.output.json import render_json
+
+            return render_json(result)
+        from apismith.output.sarif import render_sarif
+
+        return render_sarif(result)
+
+    emit(output_format, output, text, document)
 
 
 def exit_code(result: ReviewResult, fail_on: Severity, exit_zero: bool) -> ExitCode:

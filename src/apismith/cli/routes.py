@@ -6,17 +6,15 @@ import ast
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from apismith.cli.common import split_values, stdout, user_errors
 from apismith.errors import UsageError
-from apismith.project.loader import load_project
-from apismith.project.routes import Route
-from apismith.testing_map import tested_routes
+
+if TYPE_CHECKING:  # the project model, the test map and rich load only when routes runs
+    from apismith.project.routes import Route
 
 
 def response_model(route: Route) -> str | None:
@@ -59,6 +57,9 @@ def routes_command(
             raise UsageError(f"{path}: no such file or directory")
         if output_format not in {"table", "json"}:
             raise UsageError(f"--format must be table or json, not {output_format!r}")
+        from apismith.project.loader import load_project
+        from apismith.testing_map import tested_routes
+
         loaded = load_project(path, split_values(exclude) or ())
         routes = sorted(loaded.routes.routes, key=lambda r: (r.path, r.method))
         tested = tested_routes(loaded.project, routes)
@@ -66,6 +67,9 @@ def routes_command(
             rows = [route_dict(r, id(r) in tested) for r in routes]
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
             return
+        from rich.markup import escape
+        from rich.table import Table
+
         table = Table(title=f"{len(routes)} route(s)")
         for column in ("method", "path", "handler", "auth", "response model", "tested"):
             table.add_column(column)

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from apismith.cli.common import stdout, user_errors
 from apismith.errors import UsageError
 from apismith.findings import Confidence, Severity
-from apismith.rules import all_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +32,7 @@ def catalogue() -> list[Entry]:
     """Review rules, then probe's and profile's checks."""
     from apismith.probe import probe_rules
     from apismith.profile.checks import CHECKS
+    from apismith.rules import all_rules
 
     entries = [
         Entry(r.id, r.name, r.family, r.severity, r.confidence, r.cwe, r.fix_title, r.doc)
@@ -66,6 +65,8 @@ def rules_command(
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
+    from rich.table import Table
+
     table = Table(title=f"{len(rules)} rules and checks")
     for column in ("id", "name", "family", "severity", "confidence", "cwe"):
         table.add_column(column)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from apismith import __version__
 from apismith.findings import Severity
-from apismith.review.engine import ReviewResult
+
+if TYPE_CHECKING:
+    from apismith.review.engine import ReviewResult
 
 SCHEMA_VERSION = 1
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apismith import __version__
 from apismith.findings import Finding, Severity
-from apismith.review.engine import ReviewResult
 from apismith.rules import all_rules
 from apismith.rules.base import Rule
+
+if TYPE_CHECKING:
+    from apismith.review.engine import ReviewResult
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

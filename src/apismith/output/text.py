@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import groupby
-
-from rich.console import Console
-from rich.markup import escape
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from apismith.findings import Severity
-from apismith.review.engine import ReviewResult
+
+if TYPE_CHECKING:  # rich loads only when a text report is printed
+    from rich.console import Console
+
+    from apismith.review.engine import ReviewResult
 
 STYLES = {
     Severity.CRITICAL: "bold white on red",
@@ -23,6 +24,9 @@ STYLES = {
 
 def render_text(result: ReviewResult, console: Console) -> None:
     """Print the review to ``console``."""
+    from rich.markup import escape
+    from rich.text import Text
+
     for path, group in groupby(result.findings, key=lambda f: f.path):
         console.print(Text(path, style="bold underline"))
         for finding in group:

@@ -3,8 +3,9 @@
 Two levels, both invalidated by the configuration, the selected rules, the apismith version
 and apismith's own code:
 
-- **Tree.** The key hashes every file's path and content. An unchanged tree gives the whole
-  result back without parsing anything.
+- **Tree.** The key hashes every file's path and content, the configuration (its rule
+  selectors included) and the code digest, which together fix the selected rules: an unchanged
+  tree gives the whole result back without parsing anything, or even loading the rules.
 - **File.** Rules whose ``scope`` is ``"file"`` find in a module only what that module and the
   project modules it imports (transitively) contain. Their findings in a module are stored
   under a key of that module's path, name and content and a digest of its import closure
@@ -40,7 +41,7 @@ from apismith.rules.base import Rule
 
 KEEP = 4  # tree entries kept: a few trees (branches, --select variants) stay warm
 STALE_TEMPORARY = 3600.0  # seconds after which a leftover temporary file is removed
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class TreeResult:
     errors: list[FileProblem]
     suppressed: int
     files: dict[str, FileResult]
+    rules: tuple[str, ...] = ()  # the ids of the rules run
 
 
 def default_dir(root: Path) -> Path:
@@ -87,13 +89,21 @@ def _settings(config: Config, rules: list[Rule]) -> bytes:
     return f"{FORMAT}\0{__version__}\0{code_digest()}\0{config.fingerprint()}\0{ids}\0".encode()
 
 
-def key(root: Path, sources: list[tuple[Path, str]], config: Config, rules: list[Rule]) -> str:
-    """A digest of everything a review's result depends on."""
-    digest = hashlib.sha256(_settings(config, rules))
+def key(root: Path, sources: list[tuple[Path, str]], config: Config) -> str:
+    """A digest of everything a review's result depends on. The rules are not loaded for it:
+    the configuration's selectors and apismith's code digest determine which ones run."""
+    digest = hashlib.sha256(_settings(config, []))
+    prefix = str(root).rstrip(os.sep) + os.sep  # cutting it off is 10x faster than relative_to
     for path, source in sources:
-        digest.update(b"\0" + str(path.relative_to(root) if path != root else path.name).encode())
+        text = str(path)
+        name = text[len(prefix) :] if text.startswith(prefix) else _relative(root, path)
+        digest.update(b"\0" + name.encode())
         digest.update(b"\0" + hashlib.sha1(source.encode("utf-8", "surrogatepass")).digest())
     return digest.hexdigest()
+
+
+def _relative(root: Path, path: Path) -> str:
+    return str(path.relative_to(root) if path != root else path.name)
 
 
 def file_keys(closures: dict[str, str], config: Config, rules: list[Rule]) -> dict[str, str]:
@@ -117,6 +127,7 @@ def load(directory: Path, digest: str) -> TreeResult | None:
             [FileProblem(**item) for item in data["errors"]],
             int(data["suppressed"]),
             {},
+            tuple(str(rule) for rule in data["rules"]),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -165,6 +176,7 @@ def store(directory: Path, digest: str, result: TreeResult) -> None:
             for e in result.errors
         ],
         "suppressed": result.suppressed,
+        "rules": list(result.rules),
         "files": {
             file_key: {
                 "findings": [f.to_dict() for f in entry.findings],

@@ -13,7 +13,9 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apismith.config import Config
 from apismith.errors import UsageError
@@ -24,7 +26,9 @@ from apismith.review import cache
 from apismith.review.imports import closure_digests
 from apismith.rules import select_rules
 from apismith.rules.base import Report, Rule
-from apismith.rules.context import Context
+
+if TYPE_CHECKING:
+    from apismith.rules.context import Context
 
 SUPPRESSION = re.compile(r"#\s*apismith:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")
 Progress = Callable[[str], None]
@@ -40,7 +44,7 @@ class ReviewResult:
     findings: list[Finding]
     errors: list[FileProblem]
     files: int
-    rules: list[Rule]
+    rules: tuple[str, ...]  # the ids of the rules run
     cached: bool = False
     seconds: float = 0.0
     suppressed: int = field(default=0)
@@ -95,19 +99,20 @@ def _review(
     started = time.perf_counter()
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
-    rules = select_rules(config.select, config.ignore, config.extend_select)
     root = path if path.is_dir() else path.parent
     sources, read_problems = read_files(path, config.exclude)
     if progress is not None:
         progress(f"read {len(sources)} files")
     directory = (cache_dir or cache.default_dir(root)) if use_cache else None
-    key = cache.key(root, sources, config, rules)
+    key = cache.key(root, sources, config)
     hit = cache.load(directory, key) if directory is not None else None
-    if hit is not None:
+    if hit is not None:  # no rule module (nor the analyses they import) is loaded
         seconds = time.perf_counter() - started
         return ReviewResult(
-            root, hit.findings, hit.errors, len(sources), rules, True, seconds, hit.suppressed
+            root, hit.findings, hit.errors, len(sources), hit.rules, True, seconds, hit.suppressed
         )
+    rules = select_rules(config.select, config.ignore, config.extend_select)
+    ids = tuple(rule.id for rule in rules)
     loaded = build_project(root, sources)
     if progress is not None:
         progress(
@@ -135,9 +140,9 @@ def _review(
     findings.sort(key=lambda f: f.sort_key)
     if directory is not None:
         stored = {keys[relpath]: result for relpath, result in files.items() if relpath in keys}
-        cache.store(directory, key, cache.TreeResult(findings, errors, suppressed, stored))
+        cache.store(directory, key, cache.TreeResult(findings, errors, suppressed, stored, ids))
     seconds = time.perf_counter() - started
-    return ReviewResult(root, findings, errors, len(sources), rules, False, seconds, suppressed)
+    return ReviewResult(root, findings, errors, len(sources), ids, False, seconds, suppressed)
 
 
 def _split(
@@ -192,9 +197,12 @@ def _run(
     fresh: set[str] | None,
 ) -> Tagged:
     """Run ``rules``, file-scoped ones only on the modules in ``fresh`` (all when None)."""
+    from apismith.rules.context import Context  # the analyses: not needed on a cache hit
+
     tasks = _tasks(rules)
     if workers > 1 and len(tasks) > 1 and hasattr(os, "fork"):
-        return _forked(loaded, config, tasks, min(workers, len(tasks)), verbose, fresh)
+        contexts = partial(Context, loaded, config)
+        return _forked(contexts, tasks, min(workers, len(tasks)), verbose, fresh)
     return _serial(Context(loaded, config), rules, progress, verbose, fresh)
 
 
@@ -212,8 +220,7 @@ def _tasks(rules: list[Rule]) -> list[list[Rule]]:
 
 
 def _forked(
-    loaded: LoadedProject,
-    config: Config,
+    contexts: Callable[[], Context],
     tasks: list[list[Rule]],
     workers: int,
     verbose: bool,
@@ -233,7 +240,7 @@ def _forked(
             code = 1  # whatever happens, the child never returns into its parent's code
             try:
                 os.close(reader)
-                done = _take(queue_out, Context(loaded, config), tasks, verbose, fresh)
+                done = _take(queue_out, contexts(), tasks, verbose, fresh)
                 with os.fdopen(writer, "wb") as stream:
                     pickle.dump(done, stream)
                 code = 0
@@ -241,7 +248,7 @@ def _forked(
                 os._exit(code)
         os.close(writer)
         children.append((pid, reader))
-    context = Context(loaded, config)
+    context = contexts()  # one per process: its tasks share its analyses
     done = _take(queue_out, context, tasks, verbose, fresh)
     os.close(queue_out)
     for pid, reader in children:
