@@ -30,6 +30,7 @@ from apismith.project.walk import walk
 
 EMPTY: frozenset[str] = frozenset()
 Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+_COMPREHENDS = "_apismith_comprehends"  # kept on a statement: whether it holds a comprehension
 # A URL prefix that fixes the scheme and host: what follows cannot change where it points.
 FIXED_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}\\@]+[/?#]")
 WHOLE_PATH = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*):path}")
@@ -436,9 +437,11 @@ class _FunctionFlow:
         self.summary.checked = self._checks_params()
         returned = self.summary.returns
         if returned is not None:
-            # A function that checks the paths or URLs it builds hands back checked values.
-            checked = (URL_LIKE if self._guarded(S.URL) else EMPTY) | (
-                {S.PATH} if self._guarded(S.PATH) else EMPTY
+            # A function that checks the paths or URLs it builds hands back checked values
+            # (each check read only when the value is not already safe for its kinds).
+            safe = returned.sanitized
+            checked = (URL_LIKE if not safe >= URL_LIKE and self._guarded(S.URL) else EMPTY) | (
+                {S.PATH} if S.PATH not in safe and self._guarded(S.PATH) else EMPTY
             )
             self.summary.returns = returned.made_safe(checked)
         return self.summary
@@ -1093,7 +1096,10 @@ class _FunctionFlow:
 
     def _scan_calls(self, statement: ast.stmt) -> None:
         nodes = shapes.nodes_in(statement)
-        nested = any(isinstance(node, Comprehension) for node in nodes)
+        nested: bool | None = statement.__dict__.get(_COMPREHENDS)
+        if nested is None:
+            nested = any(isinstance(node, Comprehension) for node in nodes)
+            setattr(statement, _COMPREHENDS, nested)
         for node in nodes:
             if not isinstance(node, ast.Call):
                 continue
