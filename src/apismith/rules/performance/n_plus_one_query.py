@@ -139,7 +139,10 @@ class NPlusOneQuery(Rule):
         for module in context.project.modules:
             if module.is_test or not module.index.loops or offline(module):
                 continue
+            owners = {id(owner) for _, owner in module.index.loops if owner is not None}
             for function in module.index.functions:
+                if id(function) not in owners:
+                    continue  # no loop of its own (every loop of its body is indexed with it)
                 for loop in loops(function):
                     yield from checker.check(module, function, loop)
         for route in context.routes.routes:
