@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from apismith.analysis.blocking import BlockingCalls, mapped_classes
-from apismith.analysis.reach import called_functions, request_functions
+from apismith.analysis.reach import Callers, request_functions
 from apismith.analysis.taint import Hit, TaintEngine
 from apismith.config import Config
 from apismith.project.classes import ClassCatalog
@@ -73,9 +73,9 @@ class Context:
         return request_functions(self.routes, self.blocking)
 
     @cached_property
-    def called_functions(self) -> set[int]:
-        """``id`` of every project function some project code calls."""
-        return called_functions(self.blocking)
+    def callers(self) -> Callers:
+        """Whether some project code calls a given project function."""
+        return Callers(self.blocking)
 
     def outside_requests(self, function: Function | None) -> bool:
         """Whether ``function`` is called by the project only from code no request runs
@@ -84,7 +84,7 @@ class Context:
             function is not None
             and bool(self.routes.routes)
             and id(function) not in self.request_functions
-            and id(function) in self.called_functions
+            and self.callers.calls(function)
         )
 
     @cached_property
