@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from apismith.project.module import Function, Module
+from apismith.project.project import last_name
 from apismith.project.values import last_assigned_anywhere
 from apismith.project.walk import walk
 from apismith.rules.context import Context
@@ -75,12 +76,14 @@ class DictStores:
                     store = Store(f"{module.name}.{name}", name, listed=True)
                     store.fields |= _record_keys(value.elts if isinstance(value, ast.List) else [])
                     self.stores[store.qualname] = store
+        # The last names an expression naming a store can have (cheap guard of ``store``).
+        self.names = context.project.spellings(frozenset(self.stores))
         if self.stores:
             self._learn_fields()
 
     def store(self, module: Module, node: ast.expr, function: Function | None) -> Store | None:
         """The store an expression names (``users_db``, ``db.users_db``), if any."""
-        if not isinstance(node, ast.Name | ast.Attribute) or not self.stores:
+        if not isinstance(node, ast.Name | ast.Attribute) or last_name(node) not in self.names:
             return None
         scope = self.context.project.scope(function) if function is not None else None
         qualname = self.context.project.resolve(module, node, scope)
@@ -167,7 +170,6 @@ class DictStores:
             if module.is_test:
                 continue
             for function in module.index.functions:
-                scope = project.scope(function)
                 for node in walk(function):
                     if isinstance(node, ast.Assign) and len(node.targets) == 1:
                         target, value = node.targets[0], node.value
@@ -188,7 +190,8 @@ class DictStores:
                         continue
                     store.fields |= _record_keys([value])
                     schema = _schema_name(value)
-                    info = self.context.classes.get(scope.types.get(schema or ""))
+                    types = project.scope(function).types
+                    info = self.context.classes.get(types.get(schema or ""))
                     if info is not None:
                         store.fields |= set(info.fields)
 
