@@ -206,6 +206,8 @@ class TaintEngine:
         self._flows: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
         self.members: dict[tuple[int, str], str | None] = {}
         self.validations: dict[tuple[int, str], frozenset[str]] = {}
+        self.fields: dict[int, tuple[bool, bool]] = {}  # model fields: safe, URL-typed
+        self.methods: dict[tuple[int, str], tuple[Module, Function] | None] = {}
         self.resolvers: set[int] = set()
 
     def _register(self, module: Module, function: Function, params: list[Param]) -> None:
@@ -750,19 +752,29 @@ class _FunctionFlow:
         if model is not None:
             statement = model.fields.get(node.attr)
             if isinstance(statement, ast.AnnAssign):
-                if self.engine.safe_type(
-                    model.module, statement.annotation
-                ) or shapes.pattern_checked(
-                    self.engine.aliased(model.module, statement.annotation), statement.value
-                ):
+                safe, url = self._field(model.module, statement)
+                if safe:
                     return None
-                field_type = self.project.annotation_type(model.module, statement.annotation)
-                if field_type in S.URL_TYPES:
+                if url:
                     return base.made_safe(S.KINDS - URL_LIKE)
             return base.made_safe(self._validated(model.module, model.node, node.attr))
         if node.attr in {"name", "stem", "suffix", "suffixes"}:
             return base.made_safe(frozenset({S.PATH}))
         return base
+
+    def _field(self, owner: Module, statement: ast.AnnAssign) -> tuple[bool, bool]:
+        """Whether a model field's type or pattern makes it safe, and whether it is a URL type;
+        read once per field."""
+        key = id(statement)
+        found = self.engine.fields.get(key)
+        if found is None:
+            annotation = statement.annotation
+            safe = self.engine.safe_type(owner, annotation) or shapes.pattern_checked(
+                self.engine.aliased(owner, annotation), statement.value
+            )
+            url = self.project.annotation_type(owner, annotation) in S.URL_TYPES
+            found = self.engine.fields[key] = (safe, url)
+        return found
 
     def _validated(self, owner: Module, klass: ast.ClassDef, attr: str) -> frozenset[str]:
         """Kinds the validators of a model make its field ``attr`` safe for, computed once."""
@@ -947,8 +959,17 @@ class _FunctionFlow:
         return (found[0], init) if init is not None else None
 
     def _own_method(self, name: str) -> tuple[Module, Function] | None:
-        """``self.name`` in a method: the method of the enclosing class or of its bases."""
+        """``self.name`` in a method: the method of the enclosing class or of its bases (looked
+        up once per class and name)."""
         owner = self.module.index.method_class.get(id(self.function))
+        if owner is None:
+            return None
+        key = (id(owner), name)
+        if key not in self.engine.methods:
+            self.engine.methods[key] = self._method_of(owner, name)
+        return self.engine.methods[key]
+
+    def _method_of(self, owner: ast.ClassDef | None, name: str) -> tuple[Module, Function] | None:
         module: Module = self.module
         for _ in range(10):
             if owner is None:
