@@ -164,10 +164,8 @@ class NonConstantTimeComparison(Rule):
 
     def check_module(self, module: Module, context: Context) -> Iterable[Report]:
         tokens_are_text = module.imports_any(*TOKENIZERS)
-        built = _query_arguments(module)
+        built: set[int] | None = None  # the module's query filters, found at the first secret
         for compare, function in module.index.compares:
-            if id(compare) in built:
-                continue
             where = f" in `{function.name}`" if function is not None else ""
             if function is not None and NOT_GUESSING_FUNCTIONS & set(_segments(function.name)):
                 continue
@@ -176,6 +174,11 @@ class NonConstantTimeComparison(Rule):
                 secret = None
                 if isinstance(op, ast.Eq | ast.NotEq):
                     secret = _secret_side(context, module, left, right, tokens_are_text)
+                if secret is not None:
+                    if built is None:
+                        built = _query_arguments(module)
+                    if id(compare) in built:
+                        break  # a query filter: the database compares, not Python
                 if secret is not None and not context.outside_requests(function):
                     symbol = "==" if isinstance(op, ast.Eq) else "!="
                     yield Report(
