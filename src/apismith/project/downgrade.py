@@ -14,7 +14,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-__all__ = ["PLACEHOLDER", "PlainSyntaxError", "Splice", "parse_downgraded"]
+__all__ = ["PLACEHOLDER", "PlainSyntaxError", "Splice", "parse_downgraded", "requoted"]
 
 PLACEHOLDER = "__apismith_field_{}__"
 
@@ -40,6 +40,25 @@ _LITERAL = re.compile(r"[^{}\\'\"\r\n]*")
 _TRIVIA = re.compile(r"(?:[ \t\f\r\n]|\#[^\r\n]*)*")
 _NAME = re.compile(r"\w*")
 _FIELD_END = frozenset({"}", "!", ":", ":=", "="})
+
+
+def requoted(quote: str, fields: str, parts: str, outer: set[str]) -> str | None:
+    """The quotes a PEP 701 f-string written with ``quote`` needs in 3.11 grammar, where its
+    replacement fields (``fields``; ``parts`` is all its text) may hold neither that quote nor
+    a line break, and no quotes of an enclosing triple-quoted string (``outer``). None when its
+    own quotes serve, or when no other quotes would."""
+    other = "'" if quote[0] == '"' else '"'
+    delimiters: tuple[str, ...] = ()
+    if len(quote) == 3:
+        delimiters = (other * 3,) if quote in outer else ()
+    elif "\n" in fields:  # only triple quotes allow line breaks
+        delimiters = (quote * 3, other * 3)
+    elif quote in fields:  # the other quote leaves the most room for nesting
+        delimiters = (other, quote * 3, other * 3)
+    for delimiter in delimiters:
+        if delimiter not in outer and delimiter not in parts and not parts.endswith(delimiter[0]):
+            return delimiter
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,28 +240,14 @@ class _Scanner:
         ]
         enclosing.pop()
         quote, parts = fstring.quote, "".join(rendered)
-        other = "'" if quote[0] == '"' else '"'
         outer = {quotes for quotes in enclosing if len(quotes) == 3}  # these stay
         fields = "".join(
             text
             for part, text in zip(fstring.parts, rendered, strict=True)
             if not isinstance(part, str)
         )
-        delimiters: tuple[str, ...] = ()
-        if len(quote) == 3:
-            delimiters = (other * 3,) if quote in outer else ()
-        elif "\n" in fields:  # only triple quotes allow line breaks
-            delimiters = (quote * 3, other * 3)
-        elif quote in fields:  # the other quote leaves the most room for nesting
-            delimiters = (other, quote * 3, other * 3)
-        for delimiter in delimiters:
-            if (
-                delimiter not in outer
-                and delimiter not in parts
-                and not parts.endswith(delimiter[0])
-            ):
-                return fstring.prefix + delimiter + parts + delimiter
-        return fstring.prefix + quote + parts + quote
+        delimiter = requoted(quote, fields, parts, outer) or quote
+        return fstring.prefix + delimiter + parts + delimiter
 
     def _field_code(self, field: _Field, enclosing: list[str], block: str) -> str:
         """The field in 3.11 syntax: 3.11 allows no backslash or comment in it, so a field

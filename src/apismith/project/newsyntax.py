@@ -15,7 +15,7 @@ from typing import TypeVar
 import libcst as cst
 from libcst import ParserSyntaxError
 
-from apismith.project.downgrade import PLACEHOLDER, Splice
+from apismith.project.downgrade import PLACEHOLDER, Splice, requoted
 
 __all__ = ["ParserSyntaxError", "parse_rewritten"]
 
@@ -132,26 +132,12 @@ class _Downgrade(cst.CSTTransformer):
     ) -> cst.FormattedString:
         self.quotes.pop()
         node, quote = updated_node, updated_node.end
-        other = "'" if quote[0] == '"' else '"'
         outer = {enclosing for enclosing in self.quotes if len(enclosing) == 3}  # these stay
         fields = "".join(
             _code(part) for part in node.parts if isinstance(part, cst.FormattedStringExpression)
         )
-        delimiters: tuple[str, ...] = ()
-        if len(quote) == 3:
-            delimiters = (other * 3,) if quote in outer else ()
-        elif "\n" in fields:  # only triple quotes allow line breaks
-            delimiters = (quote * 3, other * 3)
-        elif quote in fields:  # the other quote leaves the most room for nesting
-            delimiters = (other, quote * 3, other * 3)
-        if not delimiters:
-            return node
         parts = "".join(_code(part) for part in node.parts)
-        for delimiter in delimiters:
-            if (
-                delimiter not in outer
-                and delimiter not in parts
-                and not parts.endswith(delimiter[0])
-            ):
-                return node.with_changes(start=node.start[: -len(quote)] + delimiter, end=delimiter)
-        return node
+        delimiter = requoted(quote, fields, parts, outer)
+        if delimiter is None:
+            return node
+        return node.with_changes(start=node.start[: -len(quote)] + delimiter, end=delimiter)
