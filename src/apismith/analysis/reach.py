@@ -8,7 +8,6 @@ import ast
 
 from apismith.analysis.blocking import BlockingCalls, own_nodes
 from apismith.project.module import Function, Module
-from apismith.project.project import last_name
 from apismith.project.routes import RouteModel
 
 
@@ -46,32 +45,28 @@ def request_functions(routes: RouteModel, analysis: BlockingCalls) -> set[int]:
 class Callers:
     """Whether some call of the project runs a given project function, answered per function.
 
-    Calls are indexed by the last name of their callee, and only those spelled like the
-    function (its name, or a name the project imports it as) are resolved. A constructor is
-    the exception: ``Sub()`` runs the ``__init__`` ``Sub`` inherits, whatever its name, so
-    for ``__init__`` every call is resolved, once.
+    Only the calls spelled like the function (its name, or a name the project imports it as)
+    are resolved (``Project.calls_spelled``). A constructor is the exception: ``Sub()`` runs
+    the ``__init__`` ``Sub`` inherits, whatever its name, so for ``__init__`` every call is
+    resolved, once.
     """
 
     def __init__(self, analysis: BlockingCalls) -> None:
         self.analysis = analysis
-        self._calls: dict[str, list[tuple[Module, ast.Call, Function | None]]] = {}
-        for module in analysis.project.modules:
-            for call, owner in module.index.calls:
-                self._calls.setdefault(last_name(call.func), []).append((module, call, owner))
         self._every: set[int] | None = None  # every function called, once computed
 
     def calls(self, function: Function) -> bool:
         """Whether some call of the project runs ``function``."""
+        project = self.analysis.project
         if function.name == "__init__":
             if self._every is None:
                 self._every = {
                     id(target[1])
-                    for entries in self._calls.values()
-                    for module, call, owner in entries
+                    for module in project.modules
+                    for call, owner in module.index.calls
                     if (target := _target(self.analysis, module, owner, call.func)) is not None
                 }
             return id(function) in self._every
-        project = self.analysis.project
         module = project.module_of(function)
         names = {function.name}
         if id(function) not in module.index.method_class:
@@ -79,8 +74,7 @@ class Callers:
         return any(
             (target := _target(self.analysis, caller, owner, call.func)) is not None
             and target[1] is function
-            for name in names
-            for caller, call, owner in self._calls.get(name, ())
+            for caller, call, owner in project.calls_spelled(names)
         )
 
 

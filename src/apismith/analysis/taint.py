@@ -456,11 +456,10 @@ class _FunctionFlow:
 
     def _twice(self, body: list[ast.stmt], top: bool) -> None:
         """Analyse a body twice, so that values bound late reach the uses before them (in a
-        loop's next iteration, in a closure defined before the names it reads). The second
-        pass is skipped when
-        the first bound nothing new: from the same state it would only repeat itself (its
-        reports and summary entries are the same ones again), and nested loops would otherwise
-        cost twice as much per level."""
+        loop's next iteration, in a closure defined before the names it reads). The second pass
+        is skipped when the first bound nothing new: from the same state it would only repeat
+        itself (its reports and summary entries are the same ones again), and nested loops
+        would otherwise cost twice as much per level."""
         before = dict(self.env)
         self._block(body, top)
         if self.env != before:

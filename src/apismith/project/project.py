@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,8 @@ class Project:
         self._definitions: dict[str, tuple[Module, ast.AST] | None] = {}
         self._owners: dict[int, Module] = {}
         self._spellings: dict[frozenset[str], frozenset[str]] = {}
+        # Every call of the project by the last name of its callee, with its place in order.
+        self._spelled: dict[str, list[tuple[int, Module, ast.Call, Function | None]]] | None = None
         for module in modules:
             for function in module.index.functions:
                 self._owners[id(function)] = module
@@ -161,6 +164,20 @@ class Project:
             found = frozenset(name.rpartition(".")[2] for name in qualnames) | renamed
             self._spellings[qualnames] = found
         return found
+
+    def calls_spelled(self, names: Iterable[str]) -> list[tuple[Module, ast.Call, Function | None]]:
+        """Every call of the project (with its module and calling function) whose callee's last
+        name is one of ``names``, in the project's order: module by module, in source order."""
+        if self._spelled is None:
+            self._spelled = {}
+            order = 0
+            for module in self.modules:
+                for call, owner in module.index.calls:
+                    entry = (order, module, call, owner)
+                    self._spelled.setdefault(last_name(call.func), []).append(entry)
+                    order += 1
+        found = sorted(entry for name in set(names) for entry in self._spelled.get(name, ()))
+        return [(module, call, owner) for _, module, call, owner in found]
 
     def resolve(self, module: Module, node: ast.expr, scope: Scope | None = None) -> str | None:
         """Qualified name an expression refers to (``requests.get``, ``app.db.get_db``).

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from apismith.project.classes import ClassCatalog
 from apismith.project.constants import Bindings, constant_str
 from apismith.project.module import Function, Module
-from apismith.project.project import BUILTINS, Project, last_name
+from apismith.project.project import BUILTINS, Project
 from apismith.project.walk import walk
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
@@ -199,8 +199,6 @@ class RouteModel:
         self.containers: dict[str, Container] = {}
         self._in_progress: set[int] = set()
         self._modules = [m for m in project.modules if not m.is_test]
-        # Every call of the project by the last name of its callee, in order.
-        self._callers: dict[str, list[tuple[int, Module, ast.Call, Function | None]]] | None = None
         self._resolving = 0
         self._instances: dict[int, Container] = {}
         self._templates: set[str] = set()
@@ -798,25 +796,13 @@ class RouteModel:
         if node.id not in names:
             return []
         position = names.index(node.id)
-        if self._callers is None:
-            self._callers = {}
-            order = 0
-            for other in self._modules:
-                for call, caller in other.index.calls:
-                    entry = (order, other, call, caller)
-                    self._callers.setdefault(last_name(call.func), []).append(entry)
-                    order += 1
         qualname = f"{module.name}.{function.name}"
-        spelled = [
-            entry
-            for name in self.project.spellings(frozenset({qualname}))
-            for entry in self._callers.get(name, ())
-        ]
+        spelled = self.project.calls_spelled(self.project.spellings(frozenset({qualname})))
         found: list[Container] = []
         self._resolving += 1
         try:
-            for _, other, call, caller in sorted(spelled, key=lambda entry: entry[0]):
-                if self.project.resolve(other, call.func) != qualname:
+            for other, call, caller in spelled:
+                if other.is_test or self.project.resolve(other, call.func) != qualname:
                     continue
                 argument = call.args[position] if len(call.args) > position else None
                 argument = argument or _kw(call, node.id)

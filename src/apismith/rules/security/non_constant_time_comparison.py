@@ -179,15 +179,15 @@ class NonConstantTimeComparison(Rule):
                         built = _query_arguments(module)
                     if id(compare) in built:
                         break  # a query filter: the database compares, not Python
-                if secret is not None and not context.outside_requests(function):
-                    symbol = "==" if isinstance(op, ast.Eq) else "!="
-                    yield Report(
-                        module,
-                        compare,
-                        f"`{ast.unparse(left)} {symbol} {ast.unparse(right)}`{where} compares "
-                        f"the secret `{secret}` in variable time",
-                    )
-                    break
+                    if not context.outside_requests(function):
+                        symbol = "==" if isinstance(op, ast.Eq) else "!="
+                        yield Report(
+                            module,
+                            compare,
+                            f"`{ast.unparse(left)} {symbol} {ast.unparse(right)}`{where} "
+                            f"compares the secret `{secret}` in variable time",
+                        )
+                        break
                 left = right
 
 
